@@ -1,0 +1,3 @@
+"""Helpwire: a self-hosted omnichannel helpdesk."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,52 @@
+"""A channel is one configured source of conversations: a mailbox, a bot, the API…"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelKind(models.TextChoices):
+    API = "api", _("API")
+    MANUAL = "manual", _("manual (call or walk-in)")
+    EMAIL = "email", _("email")
+    TELEGRAM = "telegram", _("Telegram")
+    VK = "vk", _("VK")
+    WIDGET = "widget", _("chat widget")
+    PHONE = "phone", _("telephony")
+    REVIEWS = "reviews", _("app reviews")
+    CUSTOM = "custom", _("custom channel")
+
+
+class Channel(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Connector settings (mailbox host, bot token…); each connector validates its own.
+    config = models.JSONField(_("settings"), default=dict, blank=True)
+    # Empty means every group; otherwise only these groups' agents see it [CH10].
+    groups = models.ManyToManyField("accounts.Group", blank=True, related_name="channels",
+                                    verbose_name=_("groups"))
+    default_group = models.ForeignKey(
+        "accounts.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("default group"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def builtin(cls, kind: str) -> Channel:
+        """The single built-in channel of a kind that needs no settings (API, manual)."""
+        names = {ChannelKind.API: "API", ChannelKind.MANUAL: "Manual"}
+        channel, _created = cls.objects.get_or_create(
+            kind=kind, name=names.get(kind, kind)  # type: ignore[call-overload]
+        )
+        return channel

@@ -1,0 +1,148 @@
+"""``ingest``: the one way a message from outside becomes part of a ticket.
+
+Every connector (and the API, and an agent recording a call) hands an ``InboundMessage``
+here. In one transaction: drop exact duplicates, identify the client, thread the message
+onto a ticket (or open one), store it with its attachments, and record the events that
+rules, SLA and webhooks subscribe to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpwire.accounts.models import Agent, Group
+from helpwire.clients.actions import identify_or_create, identity_pairs
+from helpwire.connectors.models import Channel
+from helpwire.conversations import attachments
+from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_html
+from helpwire.conversations.types import InboundMessage
+from helpwire.core import events
+from helpwire.core.actors import Actor
+from helpwire.tickets import actions
+from helpwire.tickets.merge import resolve_merged
+from helpwire.tickets.models import Message, MessageKind, Status, ThreadKey, Ticket
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    ticket: Ticket
+    message: Message
+    created: bool = False  # a new ticket was opened
+    duplicate: bool = False  # this exact message was already here; nothing was written
+
+
+def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None) -> IngestResult:
+    """Take one inbound message. ``recorded_by`` is the agent who typed it in (a phone call
+    or a walk-in on the manual channel, a ticket created through the API)."""
+    try:
+        return _ingest(inbound, recorded_by)
+    except IntegrityError:
+        # Two workers took the same message at once: the loser's transaction rolled back
+        # whole, and the winner's copy is the answer.
+        duplicate = _existing(inbound)
+        if duplicate is None:
+            raise
+        return duplicate
+
+
+def _existing(inbound: InboundMessage) -> IngestResult | None:
+    if not inbound.external_id:
+        return None
+    message = (Message.objects.select_related("ticket")
+               .filter(channel_id=inbound.channel_id, external_id=inbound.external_id).first())
+    return IngestResult(ticket=message.ticket, message=message, duplicate=True) if message else None
+
+
+def _find_thread(channel: Channel, inbound: InboundMessage) -> Ticket | None:
+    keys = [k for k in (inbound.thread_key, *inbound.related_keys) if k]
+    if not keys:
+        return None
+    rows = {tk.key: tk.ticket_id for tk in ThreadKey.objects.filter(channel=channel, key__in=keys)}
+    for key in keys:
+        if key in rows:
+            return resolve_merged(Ticket.objects.select_for_update().get(pk=rows[key]))
+    return None
+
+
+def _defaults(inbound: InboundMessage) -> dict[str, object]:
+    """Ticket attributes a trusted source (the API) sent along, resolved to objects."""
+    d = dict(inbound.ticket_defaults)
+    out: dict[str, object] = {}
+    for key in ("priority", "type"):
+        if d.get(key):
+            out[key] = d[key]
+    if d.get("group_id") is not None:
+        group = Group.objects.filter(pk=d["group_id"]).first()
+        if group is None:
+            raise ValidationError(_("No group with id %(id)s."), code="invalid_group",
+                                  params={"id": d["group_id"]})
+        out["group"] = group
+    if d.get("assignee_id") is not None:
+        agent = Agent.objects.filter(pk=d["assignee_id"]).first()
+        if agent is None:
+            raise ValidationError(_("No agent with id %(id)s."), code="invalid_assignee",
+                                  params={"id": d["assignee_id"]})
+        out["assignee"] = agent
+    if d.get("tags"):
+        out["tag_paths"] = list(d["tags"])  # type: ignore[call-overload]
+    if d.get("fields"):
+        out["field_values"] = d["fields"]
+    return out
+
+
+@transaction.atomic
+def _ingest(inbound: InboundMessage, recorded_by: Agent | None) -> IngestResult:
+    duplicate = _existing(inbound)
+    if duplicate is not None:
+        return duplicate
+    if recorded_by is not None:
+        # An agent can be told "too large" and try again; refuse before writing anything.
+        for item in inbound.attachments:
+            attachments.check_size(item)
+    channel = Channel.objects.get(pk=inbound.channel_id)
+    sender = inbound.sender
+    pairs, problems = identity_pairs(email=sender.email, phone=sender.phone,
+                                     handles=sender.handles, strict=recorded_by is not None)
+    intake = Actor.system(channel.name)
+    client = identify_or_create(actor=intake, name=sender.name, pairs=pairs)
+    actor = Actor.of_agent(recorded_by) if recorded_by else Actor.of_client(client)
+    at = inbound.received_at or timezone.now()
+
+    ticket = _find_thread(channel, inbound)
+    created = False
+    if ticket is None or ticket.status == Status.CLOSED:
+        # A message on a closed ticket starts a new one that remembers the old.
+        ticket = actions.create_ticket(
+            client=client, channel=channel, actor=actor, subject=inbound.subject,
+            previous=ticket, created_at=at, **_defaults(inbound),  # type: ignore[arg-type]
+        )
+        created = True
+    for key in {k for k in (inbound.thread_key, *inbound.related_keys) if k}:
+        ThreadKey.objects.update_or_create(channel=channel, key=key[:500],
+                                           defaults={"ticket": ticket})
+
+    html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text)
+    meta = dict(inbound.meta)
+    if problems:
+        meta["identity_problems"] = problems
+    message = Message.objects.create(
+        ticket=ticket, kind=MessageKind.INBOUND, channel=channel,
+        body_html=html, body_text=inbound.text or html_to_text(html),
+        external_id=inbound.external_id or None, meta=meta, created_at=at,
+        **actor.columns(),
+    )
+    for item in inbound.attachments:
+        attachments.store(message, item)
+
+    if recorded_by is not None:
+        actions.note_agent_message(ticket=ticket, actor=actor, at=at, public=False)
+    elif not created:
+        actions.note_client_message(ticket=ticket, actor=actor, at=at)
+    events.emit(events.MESSAGE_RECEIVED, actor=actor, ticket_id=ticket.pk,
+                message_id=message.pk, channel_id=channel.pk, new_ticket=created)
+    return IngestResult(ticket=ticket, message=message, created=created)

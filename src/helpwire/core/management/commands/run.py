@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, then run the web server, the task worker and the scheduler together."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        me = [sys.executable, "-m", "helpwire"]
+        children = [
+            subprocess.Popen([*me, "web", "--host", host, "--port", str(port)]),
+            subprocess.Popen([*me, "worker", "--verbosity", "0"]),
+        ]
+        url = f"http://{host}:{port}/"
+        self.stdout.write(f"Helpwire is running at {url} (admin: {url}admin/)")
+        login = Path(settings.DATA_DIR) / "demo-login.txt"
+        if login.exists():
+            self.stdout.write(login.read_text().strip())
+        self.stdout.write("Press Ctrl-C to stop.")
+        self._wait(children)
+
+    def _wait(self, children: list[subprocess.Popen[bytes]]) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        # Stop everything when asked or when any part dies.
+        while not stopping and all(c.poll() is None for c in children):
+            time.sleep(0.3)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -1,0 +1,37 @@
+"""What happens when a ticket's reminder comes due [TK2]."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from helpwire.accounts.models import Notification
+from helpwire.core import events, timers
+from helpwire.core.actors import Actor
+from helpwire.core.models import Timer
+from helpwire.tickets.actions import REMINDER_TIMER
+from helpwire.tickets.history import ChangeSet
+from helpwire.tickets.models import Status, Ticket
+
+# Reminders on tickets that have left the working flow are dropped quietly.
+_FINAL = (Status.CLOSED, Status.MERGED, Status.SPAM)
+
+
+@timers.handler(REMINDER_TIMER)
+def fire_reminder(timer: Timer) -> None:
+    ticket = Ticket.objects.select_for_update().filter(pk=timer.ticket_id).first()
+    if ticket is None or ticket.status in _FINAL:
+        return
+    actor = Actor.system("reminder")
+    cs = ChangeSet(ticket, actor)
+    due = ticket.remind_at
+    cs.set("remind_at", None)
+    cs.set("status", Status.OPEN)
+    cs.commit()
+    events.emit(events.REMINDER_FIRED, actor=actor, ticket_id=ticket.pk,
+                due_at=timer.due_at.isoformat())
+    if ticket.assignee_id:
+        Notification.objects.create(
+            agent_id=ticket.assignee_id, kind=Notification.Kind.REMINDER, ticket=ticket,
+            text=_("Reminder: ticket #%(number)s is back (set for %(due)s)")
+            % {"number": ticket.number, "due": due.isoformat() if due else ""},
+        )
