@@ -107,6 +107,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not shared-cache memory, so tests see the locking that workers see.
+            "TEST": {"NAME": str(DATA_DIR / "test-helpwire.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

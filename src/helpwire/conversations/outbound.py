@@ -72,7 +72,7 @@ def reply(
     actions.note_agent_message(ticket=ticket, actor=actor, at=now, public=public,
                                status=status)
     events.emit(events.MESSAGE_ADDED, actor=actor, ticket_id=ticket.pk, message_id=message.pk,
-                kind=message.kind)
+                message_kind=message.kind)
     if public:
         from helpwire.conversations.tasks import deliver_message
 

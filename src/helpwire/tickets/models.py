@@ -103,6 +103,12 @@ class CustomField(models.Model):
         return self.label
 
 
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def counted(self) -> TicketQuerySet:
+        """Tickets that count in statistics: spam and merged ones never do [TK3]."""
+        return self.exclude(status__in=UNCOUNTED_STATUSES)
+
+
 class Ticket(models.Model):
     number = models.BigIntegerField(_("number"), unique=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
@@ -139,6 +145,8 @@ class Ticket(models.Model):
     last_message_at = models.DateTimeField(_("last message at"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ticket")
