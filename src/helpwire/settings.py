@@ -96,7 +96,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "helpwire.sqlite3",
+            "NAME": str(DATA_DIR / "helpwire.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web process read while the worker writes; IMMEDIATE takes
                 # the write lock up front so two writers queue instead of deadlocking.

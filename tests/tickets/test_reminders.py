@@ -117,4 +117,5 @@ def test_it_fires_a_reminder_once_with_two_workers_sweeping(ticket, agent):
     assert not errors
     assert sum(fired) == len(tickets)
     assert Event.objects.filter(kind="ticket.reminder_fired").count() == len(tickets)
-    assert all(t.status == Status.OPEN for t in Ticket.objects.filter(pk__in=[x.pk for x in tickets]))
+    reloaded = Ticket.objects.filter(pk__in=[x.pk for x in tickets])
+    assert all(t.status == Status.OPEN for t in reloaded)

@@ -19,7 +19,7 @@ from helpwire.core.actors import Actor
 
 # Order matters when one message names identities of two different cards: the first
 # match wins (an email is a stronger sign of a person than a shared office phone).
-IDENTITY_PRIORITY = [IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.TELEGRAM,
+IDENTITY_PRIORITY: list[str] = [IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.TELEGRAM,
                      IdentityKind.VK, IdentityKind.WHATSAPP, IdentityKind.WIDGET,
                      IdentityKind.EXTERNAL]
 

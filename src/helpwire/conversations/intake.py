@@ -9,6 +9,7 @@ rules, SLA and webhooks subscribe to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -71,7 +72,7 @@ def _find_thread(channel: Channel, inbound: InboundMessage) -> Ticket | None:
 
 def _defaults(inbound: InboundMessage) -> dict[str, object]:
     """Ticket attributes a trusted source (the API) sent along, resolved to objects."""
-    d = dict(inbound.ticket_defaults)
+    d: dict[str, Any] = dict(inbound.ticket_defaults)
     out: dict[str, object] = {}
     for key in ("priority", "type"):
         if d.get(key):

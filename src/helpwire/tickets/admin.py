@@ -5,9 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from helpwire.tickets import tags
-
 from helpwire.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from helpwire.tickets import tags
 from helpwire.tickets.models import Change, CustomField, Message, Tag, Ticket
 
 

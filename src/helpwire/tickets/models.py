@@ -175,6 +175,9 @@ class TicketNumber(models.Model):
 
     value = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ThreadKey(models.Model):
     """A connector's conversation key (email Message-IDs, a chat id…) → its ticket."""
@@ -188,6 +191,9 @@ class ThreadKey(models.Model):
             models.UniqueConstraint(fields=["channel", "key"], name="tickets_threadkey_unique")
         ]
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class FieldValue(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="field_values")
@@ -198,6 +204,9 @@ class FieldValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "field"], name="tickets_fieldvalue_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.field_id}={self.value}"
 
 
 class MessageKind(models.TextChoices):

@@ -18,6 +18,8 @@ _FINAL = (Status.CLOSED, Status.MERGED, Status.SPAM)
 
 @timers.handler(REMINDER_TIMER)
 def fire_reminder(timer: Timer) -> None:
+    if timer.ticket_id is None:
+        return
     ticket = Ticket.objects.select_for_update().filter(pk=timer.ticket_id).first()
     if ticket is None or ticket.status in _FINAL:
         return
