@@ -165,6 +165,7 @@ def update_client(*, client: Client, actor: Actor, name: object = _UNSET,
     if changed:
         client.updated_at = timezone.now()
         client.save(update_fields=[*changed, "updated_at"])
+        events.emit(events.CLIENT_CHANGED, actor=actor, client_id=client.pk, fields=changed)
     return client
 
 

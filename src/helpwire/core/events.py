@@ -22,6 +22,9 @@ logger = logging.getLogger("helpwire.events")
 
 Subscriber = Callable[[Event], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+# In-transaction hooks: for derived data that must never lag the write (the search index).
+# They run inside emit(), so they must be fast and free of network calls.
+_inline: dict[str, list[Subscriber]] = defaultdict(list)
 MAX_ATTEMPTS = 5
 
 TICKET_CREATED = "ticket.created"
@@ -32,6 +35,7 @@ MESSAGE_ADDED = "message.added"
 TICKET_MERGED = "ticket.merged"
 REMINDER_FIRED = "ticket.reminder_fired"
 CLIENT_MERGED = "client.merged"
+CLIENT_CHANGED = "client.changed"
 
 
 def subscribe(*kinds: str) -> Callable[[Subscriber], Subscriber]:
@@ -46,8 +50,22 @@ def subscribe(*kinds: str) -> Callable[[Subscriber], Subscriber]:
     return register
 
 
+def in_transaction(*kinds: str) -> Callable[[Subscriber], Subscriber]:
+    """Register a hook that runs inside the emitting transaction (rolls back with it)."""
+
+    def register(func: Subscriber) -> Subscriber:
+        for kind in kinds:
+            if func not in _inline[kind]:
+                _inline[kind].append(func)
+        return func
+
+    return register
+
+
 def emit(kind: str, *, actor: Actor, ticket_id: int | None = None, **payload: object) -> Event:
     event = Event.objects.create(kind=kind, ticket_id=ticket_id, payload=payload, **actor.columns())
+    for hook in _inline.get(kind, []):
+        hook(event)
     if _subscribers.get(kind) or _subscribers.get("*"):
         transaction.on_commit(lambda: dispatch_event.enqueue(event.pk))
     else:
