@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group
 from helpwire.clients.actions import identify_or_create, identity_pairs
 from helpwire.connectors.models import Channel
@@ -37,11 +38,18 @@ class IngestResult:
     duplicate: bool = False  # this exact message was already here; nothing was written
 
 
-def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None) -> IngestResult:
-    """Take one inbound message. ``recorded_by`` is the agent who typed it in (a phone call
-    or a walk-in on the manual channel, a ticket created through the API)."""
+def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None,
+           as_client: bool = False) -> IngestResult:
+    """Take one inbound message.
+
+    ``recorded_by`` is the agent who typed it in — a phone call or a walk-in on the manual
+    channel — or whose API token submitted it. Then his permission is checked, bad contacts
+    and oversized files are errors rather than notes, and the message is his action (the
+    ticket opens). With ``as_client`` the message is the client's own words passed on by an
+    integration (a site form through the API): authored by the client, the ticket stays new.
+    """
     try:
-        return _ingest(inbound, recorded_by)
+        return _ingest(inbound, recorded_by, as_client)
     except IntegrityError:
         # Two workers took the same message at once: the loser's transaction rolled back
         # whole, and the winner's copy is the answer.
@@ -97,7 +105,9 @@ def _defaults(inbound: InboundMessage) -> dict[str, object]:
 
 
 @transaction.atomic
-def _ingest(inbound: InboundMessage, recorded_by: Agent | None) -> IngestResult:
+def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool) -> IngestResult:
+    if recorded_by is not None:
+        permissions.require(recorded_by, "ticket.create")
     duplicate = _existing(inbound)
     if duplicate is not None:
         return duplicate
@@ -111,7 +121,8 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None) -> IngestResult:
                                      handles=sender.handles, strict=recorded_by is not None)
     intake = Actor.system(channel.name)
     client = identify_or_create(actor=intake, name=sender.name, pairs=pairs)
-    actor = Actor.of_agent(recorded_by) if recorded_by else Actor.of_client(client)
+    by_agent = recorded_by is not None and not as_client
+    actor = Actor.of_agent(recorded_by) if by_agent else Actor.of_client(client)  # type: ignore[arg-type]
     at = inbound.received_at or timezone.now()
 
     ticket = _find_thread(channel, inbound)
@@ -129,6 +140,8 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None) -> IngestResult:
 
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text)
     meta = dict(inbound.meta)
+    if recorded_by is not None:
+        meta["submitted_by"] = recorded_by.pk
     if problems:
         meta["identity_problems"] = problems
     message = Message.objects.create(
@@ -140,7 +153,7 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None) -> IngestResult:
     for item in inbound.attachments:
         attachments.store(message, item)
 
-    if recorded_by is not None:
+    if by_agent:
         actions.note_agent_message(ticket=ticket, actor=actor, at=at, public=False)
     elif not created:
         actions.note_client_message(ticket=ticket, actor=actor, at=at)

@@ -1,0 +1,86 @@
+"""The one filter definition for ticket lists, shared by the API and the workspace
+(NetBox style): a plain dataclass that turns into a queryset filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from helpwire.tickets import tags as tag_tree
+from helpwire.tickets.models import Priority, Status, Tag, Ticket
+
+UNASSIGNED = "none"
+
+
+@dataclass
+class TicketFilter:
+    status: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    assignee: str | None = None  # an agent id, or "none" for unassigned
+    group: int | None = None
+    tag: str | None = None  # full path or id; matches the tag's whole subtree
+    channel: int | None = None
+    client: int | None = None
+    company: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+
+    def clean(self) -> TicketFilter:
+        for value in self.status:
+            if value not in Status.values:
+                raise ValidationError(_("Unknown status %(value)s."), code="invalid_status",
+                                      params={"value": value})
+        for value in self.priority:
+            if value not in Priority.values:
+                raise ValidationError(_("Unknown priority %(value)s."), code="invalid_priority",
+                                      params={"value": value})
+        if self.assignee not in (None, "", UNASSIGNED) and not str(self.assignee).isdigit():
+            raise ValidationError(_("An assignee is an agent id or \"none\"."),
+                                  code="invalid_assignee")
+        return self
+
+    def _tag(self) -> Tag | None:
+        if not self.tag:
+            return None
+        if str(self.tag).isdigit():
+            return Tag.objects.filter(pk=int(self.tag)).first()
+        return tag_tree.find(self.tag)
+
+    def apply(self, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        self.clean()
+        if self.status:
+            qs = qs.filter(status__in=self.status)
+        if self.priority:
+            qs = qs.filter(priority__in=self.priority)
+        if self.assignee == UNASSIGNED:
+            qs = qs.filter(assignee__isnull=True)
+        elif self.assignee:
+            qs = qs.filter(assignee_id=int(self.assignee))
+        if self.group is not None:
+            qs = qs.filter(group_id=self.group)
+        if self.channel is not None:
+            qs = qs.filter(channel_id=self.channel)
+        if self.client is not None:
+            qs = qs.filter(client_id=self.client)
+        if self.company is not None:
+            qs = qs.filter(client__company_id=self.company)
+        if self.tag:
+            tag = self._tag()
+            if tag is None:
+                return qs.none()
+            tagged = Ticket.tags.through.objects.filter(
+                Q(tag_id__in=tag_tree.subtree(tag).values("pk"))).values("ticket_id")
+            qs = qs.filter(pk__in=tagged)
+        for lookup, value in (("created_at__gte", self.created_after),
+                              ("created_at__lt", self.created_before),
+                              ("updated_at__gte", self.updated_after),
+                              ("updated_at__lt", self.updated_before)):
+            if value is not None:
+                qs = qs.filter(**{lookup: value})
+        return qs
