@@ -47,12 +47,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "channels",
+    "ninja",
     "helpwire.core",
     "helpwire.accounts",
     "helpwire.clients",
     "helpwire.connectors",
     "helpwire.tickets",
     "helpwire.conversations",
+    "helpwire.search",
     "helpwire.demo",
 ]
 
@@ -132,6 +134,7 @@ USE_TZ = True
 # --- files ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "attachments"
 HELPWIRE_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("HELPWIRE_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
@@ -148,6 +151,10 @@ TASKS = {
 # Outbound delivery: attempts before a message is marked failed, and the first backoff.
 HELPWIRE_DELIVERY_MAX_ATTEMPTS = 6
 HELPWIRE_DELIVERY_BACKOFF_SECONDS = 30
+
+# --- API ---------------------------------------------------------------------------------
+# Requests per token (or per logged-in agent) before 429 with Retry-After.
+HELPWIRE_API_RATE = os.environ.get("HELPWIRE_API_RATE", "600/m")
 
 # --- cache and realtime -----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

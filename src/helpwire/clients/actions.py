@@ -120,8 +120,8 @@ def identify_or_create(*, actor: Actor, name: str, pairs: list[tuple[str, str]])
         return create_client(actor=actor, name=name, pairs=pairs)
     _attach(client, pairs)
     if not client.name and name:
-        Client.objects.filter(pk=client.pk).update(name=name[:200])
         client.name = name[:200]
+        client.save(update_fields=["name"])
     return client
 
 

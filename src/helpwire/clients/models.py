@@ -36,8 +36,15 @@ class CompanyDomain(models.Model):
         return self.domain
 
 
+def fold(text: str) -> str:
+    """Case- and ё-insensitive form for lookups; SQLite's LIKE folds only ASCII."""
+    return (text or "").casefold().replace("ё", "е")
+
+
 class Client(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # Derived from ``name`` on every save (bulk loaders set it themselves).
+    name_folded = models.CharField(max_length=200, blank=True, editable=False)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="clients", verbose_name=_("company"))
     is_internal = models.BooleanField(_("internal requester"), default=False)
@@ -58,6 +65,13 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(_("Client #%(id)s") % {"id": self.pk})
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_folded = fold(self.name)[:200]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = {*update_fields, "name_folded"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class IdentityKind(models.TextChoices):

@@ -240,7 +240,13 @@ def set_reminder(*, ticket: Ticket, at: datetime, actor: Actor) -> Ticket:
     """Put the ticket aside until ``at``: it goes to pending and comes back open [TK2]."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
-    if at <= timezone.now():
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    try:
+        in_past = at <= timezone.now()
+    except OverflowError:
+        in_past = True
+    if in_past or at.year > 9000:
         raise ValidationError(_("A reminder must be in the future."), code="invalid_reminder")
     if ticket.status in (Status.MERGED, Status.CLOSED, Status.SPAM):
         raise ValidationError(_("A reminder cannot be set on a %(status)s ticket."),

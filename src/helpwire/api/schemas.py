@@ -1,0 +1,269 @@
+"""Request and response shapes of API v1. Other tools rely on these; change with care."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from helpwire.tickets.models import Priority, Status, TicketType
+
+StatusName = Literal["new", "open", "on_hold", "pending", "solved", "closed", "spam", "merged"]
+PriorityName = Literal["low", "medium", "urgent", "extreme"]
+TypeName = Literal["question", "task", "problem", "incident"]
+Id = Annotated[int, Field(ge=1, le=2**53)]
+# Text without NUL bytes (no database stores them) and of a sane size.
+Text = Annotated[str, StringConstraints(max_length=100_000, pattern=r"^[^\x00]*$")]
+Short = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")]
+
+assert set(StatusName.__args__) == set(Status.values)  # type: ignore[attr-defined]
+assert set(PriorityName.__args__) == set(Priority.values)  # type: ignore[attr-defined]
+assert set(TypeName.__args__) == set(TicketType.values)  # type: ignore[attr-defined]
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class ChannelRef(Ref):
+    kind: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+# --- clients -------------------------------------------------------------------------------
+
+class IdentityOut(Schema):
+    id: int
+    kind: str
+    value: str
+
+
+class ClientBrief(Schema):
+    id: int
+    name: str
+    is_internal: bool
+
+
+class ClientOut(ClientBrief):
+    company: Ref | None
+    responsible: Ref | None
+    note: str
+    identities: list[IdentityOut]
+    created_at: datetime
+    merged_into_id: int | None
+
+
+class ClientDetailOut(ClientOut):
+    tickets: list[TicketOut]
+
+
+class ClientContact(Schema):
+    name: Short = ""
+    email: Short = ""
+    phone: Short = ""
+
+
+class ClientIn(Schema):
+    name: Short = ""
+    email: Short = ""
+    phone: Short = ""
+    handles: dict[Short, Short] = {}
+    company_id: Id | None = None
+    is_internal: bool | None = None
+    responsible_id: Id | None = None
+
+
+class ClientPatch(Schema):
+    name: Short | None = None
+    company_id: Id | None = None
+    is_internal: bool | None = None
+    responsible_id: Id | None = None
+    note: Text | None = None
+
+
+class IdentityIn(Schema):
+    kind: Literal["email", "phone", "telegram", "vk", "whatsapp", "widget", "external"]
+    value: Short
+
+
+class MergeClientsIn(Schema):
+    client_ids: list[Id] = Field(min_length=1, max_length=50)
+
+
+class ClientList(Schema):
+    items: list[ClientOut]
+    next_cursor: str | None
+
+
+# --- tickets -------------------------------------------------------------------------------
+
+class AttachmentOut(Schema):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    rejected_reason: str
+
+
+class AuthorOut(Schema):
+    kind: str
+    name: str
+    agent_id: int | None
+    client_id: int | None
+
+
+class MessageOut(Schema):
+    id: int
+    kind: Literal["inbound", "outbound", "note", "system"]
+    author: AuthorOut
+    body_text: str
+    body_html: str
+    created_at: datetime
+    delivery_state: str
+    delivery_error: str
+    attachments: list[AttachmentOut]
+
+
+class ChangeOut(Schema):
+    at: datetime
+    actor: AuthorOut
+    field: str
+    old: str
+    new: str
+
+
+class TicketOut(Schema):
+    id: int
+    number: int
+    subject: str
+    status: StatusName
+    priority: PriorityName
+    type: TypeName
+    channel: ChannelRef
+    client: ClientBrief
+    assignee: Ref | None
+    group: Ref | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime
+    remind_at: datetime | None
+    merged_into_id: int | None
+    previous_id: int | None
+
+
+class TicketDetailOut(TicketOut):
+    fields: dict[str, Any]
+    identities: list[IdentityOut]
+    messages: list[MessageOut]
+    history: list[ChangeOut]
+
+
+class SearchHitOut(Schema):
+    ticket: TicketOut
+    snippet: str
+    score: float
+
+
+class TicketList(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None
+    hits: list[SearchHitOut] | None = None
+
+
+class TicketIn(Schema):
+    subject: Short = ""
+    message: Text = Field(min_length=1)
+    client: ClientContact
+    tags: list[Short] = Field(default=[], max_length=50)
+    priority: PriorityName = "medium"
+    type: TypeName = "question"
+    group_id: Id | None = None
+    assignee_id: Id | None = None
+    fields: dict[Short, Any] = {}
+    external_id: Short | None = None
+
+
+class TicketPatch(Schema):
+    subject: Short | None = None
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    type: TypeName | None = None
+    assignee_id: Id | None = Field(default=None, description="0 or null with "
+                                   "`unassign: true` removes the assignee")
+    unassign: bool = False
+    group_id: Id | None = None
+    ungroup: bool = False
+    tags: list[Short] | None = Field(default=None, max_length=50,
+                                     description="The full set of tags (replaces).")
+    add_tags: list[Short] = Field(default=[], max_length=50)
+    remove_tags: list[Short] = Field(default=[], max_length=50)
+    fields: dict[Short, Any] | None = None
+
+
+class MessageIn(Schema):
+    body: Text = Field(min_length=1)
+    kind: Literal["reply", "note"] = "reply"
+    status: Literal["open", "on_hold", "pending", "solved", "closed"] | None = None
+
+
+class MergeTicketsIn(Schema):
+    ticket_ids: list[Id] = Field(min_length=1, max_length=50,
+                                 description="Tickets merged into this one.")
+
+
+class ReminderIn(Schema):
+    at: AwareDatetime
+
+
+# --- directory -----------------------------------------------------------------------------
+
+class TagOut(Schema):
+    id: int
+    name: str
+    path: str
+    parent_id: int | None
+
+
+class TagIn(Schema):
+    path: Short
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    description: str
+
+
+class AgentOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str
+    is_active: bool
+    group_ids: list[int]
+
+
+class FieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    kind: str
+    options: Any
+    required: bool
+    channel_ids: list[int]
+
+
+ClientDetailOut.model_rebuild()

@@ -1,0 +1,77 @@
+"""Model → response dicts. Kept apart from the endpoints so list and detail share them and
+every related row comes from what the selectors prefetched (no query per row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpwire.accounts.models import Agent
+from helpwire.accounts.permissions import may_see_contacts
+from helpwire.clients.models import Client
+from helpwire.core.actors import ActorFields
+from helpwire.tickets.models import Message, Ticket
+
+
+def ref(obj: Any) -> dict[str, Any] | None:
+    return {"id": obj.pk, "name": str(obj)} if obj is not None else None
+
+
+def author(row: ActorFields) -> dict[str, Any]:
+    return {"kind": row.actor_kind, "name": row.actor_name, "agent_id": row.actor_agent_id,
+            "client_id": row.actor_client_id}
+
+
+def client_brief(client: Client) -> dict[str, Any]:
+    return {"id": client.pk, "name": str(client), "is_internal": client.is_internal}
+
+
+def client(client: Client, *, viewer: Agent) -> dict[str, Any]:
+    identities = list(client.identities.all()) if may_see_contacts(viewer) else []
+    return {
+        **client_brief(client),
+        "company": ref(client.company),
+        "responsible": ref(client.responsible),
+        "note": client.note,
+        "identities": [{"id": i.pk, "kind": i.kind, "value": i.value} for i in identities],
+        "created_at": client.created_at,
+        "merged_into_id": client.merged_into_id,
+    }
+
+
+def ticket(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.pk, "number": t.number, "subject": t.subject, "status": t.status,
+        "priority": t.priority, "type": t.type,
+        "channel": {"id": t.channel.pk, "name": t.channel.name, "kind": t.channel.kind},
+        "client": client_brief(t.client), "assignee": ref(t.assignee), "group": ref(t.group),
+        "tags": sorted(tag.path for tag in t.tags.all()),
+        "created_at": t.created_at, "updated_at": t.updated_at,
+        "last_message_at": t.last_message_at, "remind_at": t.remind_at,
+        "merged_into_id": t.merged_into_id, "previous_id": t.previous_id,
+    }
+
+
+def message(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.pk, "kind": m.kind, "author": author(m), "body_text": m.body_text,
+        "body_html": m.body_html, "created_at": m.created_at,
+        "delivery_state": m.delivery_state, "delivery_error": m.delivery_error,
+        "attachments": [
+            {"id": str(a.pk), "filename": a.filename, "content_type": a.content_type,
+             "size": a.size, "rejected_reason": a.rejected_reason}
+            for a in m.attachments.all()
+        ],
+    }
+
+
+def ticket_detail(t: Ticket, *, viewer: Agent) -> dict[str, Any]:
+    contacts = may_see_contacts(viewer)
+    return {
+        **ticket(t),
+        "fields": {fv.field.key: fv.value for fv in t.field_values.all()},
+        "identities": [{"id": i.pk, "kind": i.kind, "value": i.value}
+                       for i in t.client.identities.all()] if contacts else [],
+        "messages": [message(m) for m in t.messages.all()],
+        "history": [{"at": c.created_at, "actor": author(c), "field": c.field, "old": c.old,
+                     "new": c.new} for c in t.history.all()],
+    }

@@ -1,0 +1,206 @@
+"""Ticket endpoints: every write goes through the same actions and permission checks as
+the workspace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from helpwire.accounts.models import Agent, Group
+from helpwire.api import serialize
+from helpwire.api.auth import agent_of
+from helpwire.api.schemas import (
+    ErrorOut,
+    Id,
+    MergeTicketsIn,
+    MessageIn,
+    MessageOut,
+    PriorityName,
+    ReminderIn,
+    Short,
+    StatusName,
+    TicketDetailOut,
+    TicketIn,
+    TicketList,
+    TicketOut,
+    TicketPatch,
+)
+from helpwire.connectors.models import Channel, ChannelKind
+from helpwire.conversations import ingest, reply
+from helpwire.conversations.types import InboundMessage, Sender
+from helpwire.core.actors import Actor
+from helpwire.tickets import selectors
+from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
+from helpwire.tickets.filters import TicketFilter
+from helpwire.tickets.merge import merge_tickets
+
+router = Router(tags=["tickets"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                          422: ErrorOut, 429: ErrorOut}
+
+
+class TicketQuery(Schema):
+    status: list[StatusName] = Field(default=[], description="Repeat for several.")
+    priority: list[PriorityName] = []
+    assignee: Short | None = Field(default=None, description='Agent id, or "none".')
+    group: Id | None = None
+    tag: Short | None = Field(default=None, description="Full path or id; includes subtags.")
+    channel: Id | None = None
+    client: Id | None = None
+    company: Id | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    q: Short | None = Field(default=None, description="Number, email, phone or words.")
+    cursor: Short | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+    def to_filter(self) -> TicketFilter:
+        return TicketFilter(
+            status=list(self.status), priority=list(self.priority), assignee=self.assignee,
+            group=self.group, tag=self.tag, channel=self.channel, client=self.client,
+            company=self.company, created_after=self.created_after,
+            created_before=self.created_before, updated_after=self.updated_after,
+            updated_before=self.updated_before,
+        )
+
+
+def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+    viewer = agent_of(request)
+    return serialize.ticket_detail(selectors.ticket_detail(viewer=viewer, pk=pk), viewer=viewer)
+
+
+@router.get("/tickets", response={200: TicketList, **ERRORS}, summary="List or search tickets")
+def list_tickets(request: HttpRequest, query: Query[TicketQuery]) -> Any:
+    viewer = agent_of(request)
+    filters = query.to_filter()
+    if query.q and query.q.strip():
+        from helpwire.search.query import search
+
+        qs = selectors.ticket_queryset(viewer=viewer, filters=filters)
+        hits = search(q=query.q, queryset=qs.select_related(*selectors.LIST_RELATED)
+                      .prefetch_related("tags"), limit=query.limit)
+        return {"items": [serialize.ticket(h.ticket) for h in hits], "next_cursor": None,
+                "hits": [{"ticket": serialize.ticket(h.ticket), "snippet": h.snippet,
+                          "score": h.score} for h in hits]}
+    page = selectors.ticket_page(viewer=viewer, filters=filters, cursor=query.cursor,
+                                 limit=query.limit)
+    return {"items": [serialize.ticket(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/tickets", response={201: TicketDetailOut, **ERRORS}, summary="Create a ticket")
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
+    """A client's request passed on by another system: the message is the client's, the
+    ticket starts as new, on the API channel."""
+    viewer = agent_of(request)
+    channel = Channel.builtin(ChannelKind.API)
+    inbound = InboundMessage(
+        channel_id=channel.pk,
+        sender=Sender(name=payload.client.name, email=payload.client.email,
+                      phone=payload.client.phone),
+        text=payload.message, subject=payload.subject, external_id=payload.external_id,
+        ticket_defaults={"priority": payload.priority, "type": payload.type,
+                         "group_id": payload.group_id, "assignee_id": payload.assignee_id,
+                         "tags": payload.tags, "fields": payload.fields},
+    )
+    result = ingest(inbound, recorded_by=viewer, as_client=True)
+    return Status(201, _detail(request, result.ticket.pk))
+
+
+@router.get("/tickets/{ticket_id}", response={200: TicketDetailOut, **ERRORS},
+            summary="A ticket with its messages, tags, fields, client and history")
+def get_ticket(request: HttpRequest, ticket_id: Id) -> Any:
+    return _detail(request, ticket_id)
+
+
+def _agent(pk: int) -> Agent:
+    agent = Agent.objects.filter(pk=pk).first()
+    if agent is None:
+        raise ValidationError(_("No agent with id %(id)s."), code="invalid_assignee",
+                              params={"id": pk})
+    return agent
+
+
+def _group(pk: int) -> Group:
+    group = Group.objects.filter(pk=pk).first()
+    if group is None:
+        raise ValidationError(_("No group with id %(id)s."), code="invalid_group",
+                              params={"id": pk})
+    return group
+
+
+@router.patch("/tickets/{ticket_id}", response={200: TicketDetailOut, **ERRORS},
+              summary="Change a ticket")
+def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> Any:
+    viewer = agent_of(request)
+    ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
+    changes: dict[str, Any] = {}
+    for name in ("subject", "status", "priority", "type"):
+        value = getattr(payload, name)
+        if value is not None:
+            changes[name] = value
+    if payload.unassign:
+        changes["assignee"] = None
+    elif payload.assignee_id is not None:
+        changes["assignee"] = _agent(payload.assignee_id)
+    if payload.ungroup:
+        changes["group"] = None
+    elif payload.group_id is not None:
+        changes["group"] = _group(payload.group_id)
+    add, remove = list(payload.add_tags), list(payload.remove_tags)
+    if payload.tags is not None:
+        current = {t.path for t in ticket.tags.all()}
+        add += payload.tags
+        remove += [p for p in current if p not in set(payload.tags)]
+    with transaction.atomic():
+        update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), add_tags=add,
+                      remove_tags=remove, field_values=payload.fields, **changes)
+    return _detail(request, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS},
+             summary="Reply to the client, or add a private note")
+def add_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> Any:
+    viewer = agent_of(request)
+    ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
+    message = reply(ticket=ticket, actor=Actor.of_agent(viewer), text=payload.body,
+                    kind=payload.kind, status=payload.status)
+    return Status(201, serialize.message(message))
+
+
+@router.post("/tickets/{ticket_id}/merge", response={200: TicketDetailOut, **ERRORS},
+             summary="Merge other tickets into this one")
+def merge(request: HttpRequest, ticket_id: Id, payload: MergeTicketsIn) -> Any:
+    viewer = agent_of(request)
+    target = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
+    with transaction.atomic():
+        for pk in dict.fromkeys(payload.ticket_ids):
+            source = selectors.visible_ticket(viewer=viewer, pk=pk)
+            merge_tickets(source=source, target=target, actor=Actor.of_agent(viewer))
+    return _detail(request, ticket_id)
+
+
+@router.put("/tickets/{ticket_id}/reminder", response={200: TicketOut, **ERRORS},
+            summary="Set the reminder (the ticket goes to pending until then)")
+def put_reminder(request: HttpRequest, ticket_id: Id, payload: ReminderIn) -> Any:
+    viewer = agent_of(request)
+    ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
+    set_reminder(ticket=ticket, at=payload.at, actor=Actor.of_agent(viewer))
+    return serialize.ticket(selectors.ticket_detail(viewer=viewer, pk=ticket_id))
+
+
+@router.delete("/tickets/{ticket_id}/reminder", response={200: TicketOut, **ERRORS},
+               summary="Drop the reminder")
+def delete_reminder(request: HttpRequest, ticket_id: Id) -> Any:
+    viewer = agent_of(request)
+    ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
+    clear_reminder(ticket=ticket, actor=Actor.of_agent(viewer))
+    return serialize.ticket(selectors.ticket_detail(viewer=viewer, pk=ticket_id))

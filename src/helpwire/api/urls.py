@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from helpwire.api import clients, directory, errors, tickets
+from helpwire.api.auth import AgentSessionAuth, PerCallerThrottle, TokenAuth
+
+api = NinjaAPI(
+    title="Helpwire API",
+    version="1",
+    description="REST API v1. Authenticate with `Authorization: Bearer <token>` "
+                "(`helpwire token create --email …`). Errors are "
+                '`{"error": {"code", "message", "details"}}`.',
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), AgentSessionAuth()],
+    throttle=[PerCallerThrottle()],
+)
+errors.install(api)
+api.add_router("", tickets.router)
+api.add_router("", clients.router)
+api.add_router("", directory.router)
+
+urlpatterns = api.urls
