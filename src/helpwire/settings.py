@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -109,8 +110,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            # A file, not shared-cache memory, so tests see the locking that workers see.
-            "TEST": {"NAME": str(DATA_DIR / "test-helpwire.sqlite3")},
+            # A file, not shared-cache memory, so tests see the locking that workers see;
+            # one per process so parallel test runs never share it.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir())
+                                 / f"helpwire-test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -16,7 +16,7 @@ from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_ht
 from helpwire.conversations.types import InboundAttachment
 from helpwire.core import events
 from helpwire.core.actors import Actor
-from helpwire.tickets import actions
+from helpwire.tickets import actions, mentions
 from helpwire.tickets.models import DeliveryState, Message, MessageKind, Status, Ticket
 
 REPLY = "reply"
@@ -69,6 +69,8 @@ def reply(
     )
     for item in files:
         attachments.store(message, item)
+    if not public:
+        mentions.apply(ticket=ticket, text=body_text, actor=actor)
     actions.note_agent_message(ticket=ticket, actor=actor, at=now, public=public,
                                status=status)
     events.emit(events.MESSAGE_ADDED, actor=actor, ticket_id=ticket.pk, message_id=message.pk,

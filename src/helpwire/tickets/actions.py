@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group, Notification
+from helpwire.accounts.notify import notify
 from helpwire.clients.models import Client
 from helpwire.connectors.models import Channel
 from helpwire.core import events, timers
@@ -199,10 +200,9 @@ def update_ticket(
         if assignee is not None and not assignee.is_active:
             raise ValidationError(_("This agent is disabled."), code="invalid_assignee")
         if cs.set("assignee", assignee) and assignee is not None and assignee != actor.agent:
-            Notification.objects.create(
-                agent=assignee, kind=Notification.Kind.ASSIGNED, ticket=ticket,
-                text=_("Ticket #%(number)s was assigned to you") % {"number": ticket.number},
-            )
+            notify(agent=assignee, kind=Notification.Kind.ASSIGNED, ticket_id=ticket.pk,
+                   text=_("Ticket #%(number)s was assigned to you") % {"number": ticket.number},
+                   email=False)
     _change_tags(cs, add=_resolve_tags(add_tags), remove=_resolve_tags(remove_tags))
     if field_values:
         _write_fields(ticket, field_values, cs)

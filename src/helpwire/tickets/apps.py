@@ -8,4 +8,5 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from helpwire.tickets import reminders  # noqa: F401  (registers the timer handler)
+        # Importing registers the reminder timer handler and the queue counter hooks.
+        from helpwire.tickets import counters, reminders  # noqa: F401

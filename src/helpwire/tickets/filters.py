@@ -22,6 +22,7 @@ class TicketFilter:
     priority: list[str] = field(default_factory=list)
     assignee: str | None = None  # an agent id, or "none" for unassigned
     group: int | None = None
+    groups: list[int] = field(default_factory=list)  # any of these groups
     tag: str | None = None  # full path or id; matches the tag's whole subtree
     channel: int | None = None
     client: int | None = None
@@ -64,6 +65,8 @@ class TicketFilter:
             qs = qs.filter(assignee_id=int(self.assignee))
         if self.group is not None:
             qs = qs.filter(group_id=self.group)
+        if self.groups:
+            qs = qs.filter(group_id__in=self.groups)
         if self.channel is not None:
             qs = qs.filter(channel_id=self.channel)
         if self.client is not None:

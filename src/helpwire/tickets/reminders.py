@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Notification
+from helpwire.accounts.notify import notify
 from helpwire.core import events, timers
 from helpwire.core.actors import Actor
 from helpwire.core.models import Timer
@@ -31,9 +32,7 @@ def fire_reminder(timer: Timer) -> None:
     cs.commit()
     events.emit(events.REMINDER_FIRED, actor=actor, ticket_id=ticket.pk,
                 due_at=timer.due_at.isoformat())
-    if ticket.assignee_id:
-        Notification.objects.create(
-            agent_id=ticket.assignee_id, kind=Notification.Kind.REMINDER, ticket=ticket,
-            text=_("Reminder: ticket #%(number)s is back (set for %(due)s)")
-            % {"number": ticket.number, "due": due.isoformat() if due else ""},
-        )
+    if ticket.assignee is not None:
+        notify(agent=ticket.assignee, kind=Notification.Kind.REMINDER, ticket_id=ticket.pk,
+               text=_("Reminder: ticket #%(number)s is back (set for %(due)s)")
+               % {"number": ticket.number, "due": due.isoformat() if due else ""})

@@ -1,0 +1,42 @@
+"""Agent notifications [TM3]: a row the workspace shows (and pushes live), plus an email.
+Mail leaves only after commit, through a task."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from helpwire.accounts.models import Agent, Notification
+
+
+def ticket_url(ticket_id: int) -> str:
+    return f"{settings.HELPWIRE_BASE_URL.rstrip('/')}/tickets/{ticket_id}/"
+
+
+def notify(*, agent: Agent, kind: str, ticket_id: int | None, text: str,
+           email: bool = True) -> Notification:
+    note = Notification.objects.create(agent=agent, kind=kind, ticket_id=ticket_id, text=text)
+    if email and agent.email:
+        transaction.on_commit(lambda: send_notification_email.enqueue(note.pk))
+    return note
+
+
+@task()
+def send_notification_email(notification_id: int) -> None:
+    note = Notification.objects.select_related("agent").get(pk=notification_id)
+    link = ticket_url(note.ticket_id) if note.ticket_id else settings.HELPWIRE_BASE_URL
+    send_mail(subject=note.text[:150], message=f"{note.text}\n\n{link}",
+              from_email=None, recipient_list=[note.agent.email])
+
+
+@task()
+def send_mention_email(*, email: str, ticket_id: int, ticket_number: int, author: str,
+                       text: str) -> None:
+    """A mention of someone without an account (a colleague from another department)."""
+    subject = _("%(author)s mentioned you in ticket #%(number)s") % {
+        "author": author, "number": ticket_number}
+    send_mail(subject=subject, message=f"{text}\n\n{ticket_url(ticket_id)}", from_email=None,
+              recipient_list=[email])

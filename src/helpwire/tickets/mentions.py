@@ -1,0 +1,45 @@
+"""@mentions in private notes [TK6]: agents (contractors too) get a notification and an
+email; any other address gets an email with the note and a link."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from helpwire.accounts.models import Agent, Notification
+from helpwire.accounts.notify import notify, send_mention_email
+from helpwire.core.actors import Actor
+from helpwire.tickets.models import Ticket
+
+_MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+MAX_MENTIONS = 20
+
+
+def mentioned_emails(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in _MENTION.finditer(text or ""):
+        seen.setdefault(match.group(1).lower().rstrip("."), None)
+    return list(seen)[:MAX_MENTIONS]
+
+
+def apply(*, ticket: Ticket, text: str, actor: Actor) -> list[str]:
+    emails = mentioned_emails(text)
+    if not emails:
+        return []
+    agents = {a.email: a for a in Agent.objects.filter(email__in=emails, is_active=True)}
+    if agents:
+        ticket.mentioned.add(*agents.values())  # contractors may now see this ticket
+    for email in emails:
+        agent = agents.get(email)
+        if agent is not None:
+            if agent != actor.agent:
+                notify(agent=agent, kind=Notification.Kind.MENTION, ticket_id=ticket.pk,
+                       text=_("%(author)s mentioned you in ticket #%(number)s") % {
+                           "author": actor.name, "number": ticket.number})
+            continue
+        kwargs = {"email": email, "ticket_id": ticket.pk, "ticket_number": ticket.number,
+                  "author": actor.name, "text": text[:5000]}
+        transaction.on_commit(lambda kw=kwargs: send_mention_email.enqueue(**kw))  # type: ignore[misc]
+    return emails
