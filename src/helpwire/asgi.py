@@ -1,12 +1,21 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (routes come later)."""
+"""ASGI entry point: HTTP through Django, the live workspace websocket through Channels."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpwire.settings")
 
-from channels.routing import ProtocolTypeRouter
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
+from django.urls import path
 
 django_app = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_app})
+from helpwire.workspace.live import LiveConsumer  # noqa: E402  (needs the app registry)
+
+application = ProtocolTypeRouter({
+    "http": django_app,
+    "websocket": AllowedHostsOriginValidator(
+        AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())]))),
+})

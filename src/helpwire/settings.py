@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "helpwire.connectors",
     "helpwire.tickets",
     "helpwire.conversations",
+    "helpwire.automation",
+    "helpwire.workspace",
     "helpwire.search",
     "helpwire.demo",
 ]
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "helpwire.workspace.middleware.AgentPreferences",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -83,6 +86,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -124,7 +128,8 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "workspace:login"
+LOGIN_REDIRECT_URL = "workspace:home"
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("HELPWIRE_LANGUAGE", "ru")

@@ -1,0 +1,118 @@
+"""Live workspace [TK11, TM3] over a websocket.
+
+Events: each connection tails the durable event log (``core.Event``, by primary key) about
+once a second and forwards what its agent may see. Tailing the log rather than publishing
+into the channel layer works the same with one process on SQLite and many behind a load
+balancer, needs no Redis, and cannot deliver twice.
+
+Presence ("Anna is viewing", "Anna is typing") goes consumer to consumer through the channel
+layer: in memory when embedded, Redis when ``REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from helpwire.accounts.models import Agent, Notification
+from helpwire.accounts.permissions import visible_tickets
+from helpwire.core.models import Event
+
+POLL_SECONDS = 1.0
+FORWARDED = {"ticket.created", "ticket.changed", "message.received", "message.added",
+             "message.sent", "ticket.merged", "ticket.reminder_fired"}
+
+
+def _tail(agent: Agent, after_event: int, after_note: int) -> dict[str, Any]:
+    rows = list(Event.objects.filter(pk__gt=after_event, kind__in=FORWARDED)
+                .order_by("pk").values("pk", "kind", "ticket_id", "actor_name", "actor_agent")
+                [:200])
+    ticket_ids = {r["ticket_id"] for r in rows if r["ticket_id"]}
+    visible = set(visible_tickets(agent).filter(pk__in=ticket_ids).values_list("pk", flat=True))
+    last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    notes = list(Notification.objects.filter(agent=agent, pk__gt=after_note).order_by("pk")
+                 .values("pk", "kind", "text", "ticket_id")[:20])
+    return {
+        "events": [{"id": r["pk"], "kind": r["kind"], "ticket": r["ticket_id"],
+                    "by": r["actor_name"], "mine": r["actor_agent"] == agent.pk}
+                   for r in rows if r["ticket_id"] in visible],
+        "last_event": max([after_event, *[r["pk"] for r in rows]]) if rows else
+        (after_event or last_event),
+        "notifications": notes,
+        "last_note": notes[-1]["pk"] if notes else after_note,
+    }
+
+
+def _start(agent: Agent) -> tuple[int, int]:
+    last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_note = (Notification.objects.filter(agent=agent).order_by("-pk")
+                 .values_list("pk", flat=True).first() or 0)
+    return last_event, last_note
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    agent: Agent
+    watching: int | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not isinstance(user, Agent) or not user.is_active:
+            await self.close(code=4401)
+            return
+        self.agent = user
+        self.last_event, self.last_note = await database_sync_to_async(_start)(user)
+        await self.accept()
+        self.poller = asyncio.create_task(self._poll())
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "poller"):
+            self.poller.cancel()
+        await self._leave()
+
+    async def _poll(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                got = await database_sync_to_async(_tail)(self.agent, self.last_event,
+                                                          self.last_note)
+                self.last_event, self.last_note = got["last_event"], got["last_note"]
+                if got["events"]:
+                    await self.send_json({"type": "events", "events": got["events"]})
+                for note in got["notifications"]:
+                    await self.send_json({"type": "notification", **note})
+
+    async def _leave(self) -> None:
+        if self.watching is not None and self.channel_layer is not None:
+            await self.channel_layer.group_send(
+                f"ticket-{self.watching}",
+                {"type": "presence", "agent": self.agent.pk, "name": self.agent.name,
+                 "state": "left"})
+            await self.channel_layer.group_discard(f"ticket-{self.watching}",
+                                                   self.channel_name)
+            self.watching = None
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        kind = content.get("type")
+        ticket = content.get("ticket")
+        if kind not in ("viewing", "typing", "left") or not isinstance(ticket, int):
+            return
+        allowed = await database_sync_to_async(
+            lambda: visible_tickets(self.agent).filter(pk=ticket).exists())()
+        if not allowed or self.channel_layer is None:
+            return
+        if self.watching != ticket:
+            await self._leave()
+            self.watching = ticket
+            await self.channel_layer.group_add(f"ticket-{ticket}", self.channel_name)
+        await self.channel_layer.group_send(
+            f"ticket-{ticket}",
+            {"type": "presence", "agent": self.agent.pk, "name": self.agent.name,
+             "state": kind})
+
+    async def presence(self, message: dict[str, Any]) -> None:
+        if message["agent"] != self.agent.pk:
+            await self.send_json(message)

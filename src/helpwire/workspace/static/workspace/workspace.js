@@ -1,0 +1,208 @@
+/* Helpwire workspace behaviour: live updates, collision warnings, shortcuts, small helpers.
+   No inline scripts anywhere (the Content-Security-Policy forbids them). */
+(function () {
+  "use strict";
+  const body = document.body;
+  const page = body.dataset.page || "";
+  const ticketId = body.dataset.ticket ? parseInt(body.dataset.ticket, 10) : null;
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  /* ---- small helpers ---------------------------------------------------------------- */
+  function collapseQuotes(root) {
+    $$(".msg .body blockquote", root).forEach((q) => {
+      if (q.dataset.ready) return;
+      q.dataset.ready = "1";
+      q.classList.add("collapsed");
+      q.title = "…";
+      q.addEventListener("click", () => q.classList.toggle("collapsed"));
+    });
+  }
+
+  function wireReply() {
+    const form = $("#reply");
+    if (!form || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    form.addEventListener("change", (e) => {
+      if (e.target.name === "kind") form.classList.toggle("note-mode", e.target.value === "note");
+    });
+    form.addEventListener("htmx:afterRequest", (e) => {
+      if (e.detail.elt === form && e.detail.successful) {
+        form.reset();
+        form.classList.remove("note-mode");
+        $("#templates").innerHTML = "";
+      }
+    });
+    form.addEventListener("click", (e) => {
+      const button = e.target.closest(".use-template");
+      if (!button) return;
+      const area = $("#reply-body");
+      area.value = (area.value ? area.value + "\n\n" : "") + button.dataset.text;
+      area.focus();
+      $("#templates").innerHTML = "";
+    });
+    const area = $("#reply-body");
+    let lastTyping = 0;
+    area.addEventListener("input", () => {
+      const now = Date.now();
+      if (now - lastTyping > 3000) { lastTyping = now; send({ type: "typing", ticket: ticketId }); }
+    });
+  }
+
+  document.addEventListener("input", (e) => {
+    const target = e.target.dataset && e.target.dataset.filter;
+    if (!target) return;
+    const needle = e.target.value.trim().toLowerCase();
+    $$(target).forEach((li) => { li.hidden = needle && !(li.dataset.text || "").includes(needle); });
+  });
+
+  document.addEventListener("htmx:afterSwap", (e) => { collapseQuotes(e.target); wireReply(); });
+  document.addEventListener("htmx:responseError", (e) => {
+    // Error partials (400) carry their message; show them where they belong.
+    const xhr = e.detail.xhr;
+    if (xhr.status === 400 && e.detail.target) {
+      const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      const select = e.detail.requestConfig.elt.getAttribute("hx-select");
+      const part = select ? doc.querySelector(select) : null;
+      if (part) e.detail.target.outerHTML = part.outerHTML;
+    }
+  });
+
+  /* ---- live updates ----------------------------------------------------------------- */
+  let socket = null;
+  const queue = [];
+  function send(message) {
+    if (!ticketId) return;
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(message));
+    else queue.push(message);
+  }
+
+  function refreshTicket() {
+    fetch(body.dataset.fragment, { headers: { "HX-Request": "true" } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => {
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const conv = doc.querySelector("#conversation");
+        if (conv) { $("#conversation").replaceWith(conv); collapseQuotes(conv); }
+        const props = doc.querySelector("#props");
+        const current = $("#props");
+        // Never yank a panel from under an agent who is editing it.
+        if (props && current && !current.contains(document.activeElement)) {
+          current.replaceWith(props);
+          if (window.htmx) window.htmx.process(props);
+        }
+      })
+      .catch(() => {});
+  }
+
+  let rowsTimer = null;
+  function onEvents(events) {
+    window.htmx && window.htmx.trigger(body, "live-counts");
+    if (page === "queue") {
+      if ($$("#rows input[type=checkbox]:checked").length) return; // keep the selection
+      clearTimeout(rowsTimer);
+      rowsTimer = setTimeout(() => window.htmx.trigger(body, "live-rows"), 300);
+    }
+    if (page === "ticket" && events.some((e) => e.ticket === ticketId && !e.mine)) refreshTicket();
+  }
+
+  const presence = new Map();
+  function showPresence() {
+    const box = $("#presence");
+    if (!box) return;
+    const now = Date.now();
+    const parts = [];
+    presence.forEach((p, id) => {
+      if (now - p.at > 15000) { presence.delete(id); return; }
+      parts.push(p.state === "typing" ? box.dataset.typing.replace("%s", p.name)
+                                      : box.dataset.viewing.replace("%s", p.name));
+    });
+    box.textContent = parts.join(" · ");
+    box.hidden = parts.length === 0;
+  }
+
+  function notify(n) {
+    const link = $("#notif-link");
+    if (link) link.classList.add("unread");
+    if ("Notification" in window && Notification.permission === "granted") {
+      const note = new Notification("Helpwire", { body: n.text, tag: "hw-" + n.pk });
+      if (n.ticket_id) note.onclick = () => { window.location.href = "/tickets/" + n.ticket_id + "/"; };
+    }
+  }
+
+  function connect(delay) {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/live/");
+    socket.addEventListener("open", () => {
+      delay = 1000;
+      body.dataset.live = "on";
+      if (ticketId) socket.send(JSON.stringify({ type: "viewing", ticket: ticketId }));
+      while (queue.length) socket.send(JSON.stringify(queue.shift()));
+    });
+    socket.addEventListener("message", (e) => {
+      const data = JSON.parse(e.data);
+      if (data.type === "events") onEvents(data.events);
+      else if (data.type === "notification") notify(data);
+      else if (data.type === "presence") {
+        if (data.state === "left") presence.delete(data.agent);
+        else {
+          const known = presence.has(data.agent);
+          presence.set(data.agent, { name: data.name, state: data.state, at: Date.now() });
+          // Answer a newcomer so he sees us too.
+          if (!known && data.state === "viewing") send({ type: "viewing", ticket: ticketId });
+        }
+        showPresence();
+      }
+    });
+    socket.addEventListener("close", () => {
+      body.dataset.live = "off";
+      setTimeout(() => connect(Math.min((delay || 1000) * 2, 30000)), delay || 1000);
+    });
+  }
+  if (body.dataset.agent) connect(1000);
+  if (ticketId) setInterval(() => { send({ type: "viewing", ticket: ticketId }); showPresence(); }, 8000);
+
+  /* ---- shortcuts -------------------------------------------------------------------- */
+  let cursor = -1;
+  function rows() { return $$("#rows tr.row"); }
+  function select(i) {
+    const all = rows();
+    if (!all.length) return;
+    cursor = Math.max(0, Math.min(i, all.length - 1));
+    all.forEach((r, n) => r.classList.toggle("selected", n === cursor));
+    all[cursor].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", (e) => {
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || e.metaKey || e.ctrlKey || e.altKey) return;
+    const dialog = $("#shortcuts");
+    if (e.key === "?") { dialog.showModal(); e.preventDefault(); return; }
+    if (e.key === "/") { $("#global-search").focus(); e.preventDefault(); return; }
+    if (page === "queue") {
+      if (e.key === "j") select(cursor + 1);
+      else if (e.key === "k") select(cursor - 1);
+      else if (e.key === "Enter" && cursor >= 0) { const a = rows()[cursor].querySelector(".subj a"); if (a) a.click(); }
+    }
+    if (page === "ticket") {
+      const form = $("#reply");
+      if ((e.key === "r" || e.key === "n") && form) {
+        const radio = form.querySelector(`input[name=kind][value=${e.key === "n" ? "note" : "reply"}]`);
+        radio.checked = true;
+        form.classList.toggle("note-mode", e.key === "n");
+        $("#reply-body").focus();
+        e.preventDefault();
+      } else if (e.key === "s") {
+        const status = $("#p-status");
+        if (status) { status.value = "solved"; status.form.requestSubmit(); }
+      }
+    }
+  });
+  document.addEventListener("click", (e) => {
+    if (e.target.closest("[data-shortcuts]")) $("#shortcuts").showModal();
+    // Desktop notifications need one user gesture to be allowed.
+    if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
+  });
+
+  collapseQuotes(document);
+  wireReply();
+})();

@@ -1,0 +1,85 @@
+"""Login (rate-limited), logout, password reset by email, and personal preferences."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from helpwire.workspace.ratelimit import client_ip, too_many
+from helpwire.workspace.views.common import agent_view, page, viewer
+
+
+class LoginForm(AuthenticationForm):
+    def clean(self) -> dict[str, Any]:
+        email = (self.data.get("username") or "").strip().lower()
+        ip = client_ip(self.request)
+        if too_many(scope="login-ip", key=ip, limit=30, window=900) or too_many(
+                scope="login-email", key=email, limit=10, window=900):
+            raise forms.ValidationError(
+                _("Too many attempts. Wait a few minutes and try again."), code="rate_limited")
+        return super().clean()
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "workspace/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class ResetForm(PasswordResetForm):
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if too_many(scope="reset-email", key=email, limit=3, window=3600):
+            raise forms.ValidationError(_("A reset link was sent recently; check your mail."),
+                                        code="rate_limited")
+        return email
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "workspace/password_reset.html"
+    email_template_name = "workspace/email/password_reset.txt"
+    subject_template_name = "workspace/email/password_reset_subject.txt"
+    form_class = ResetForm
+    success_url = reverse_lazy("workspace:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if too_many(scope="reset-ip", key=client_ip(request), limit=20, window=3600):
+            return page(request, self.template_name,
+                        {"form": self.get_form(), "limited": True}, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z)
+        self.fields["time_zone"].choices = [(z, z) for z in zones]
+
+
+@agent_view()
+def preferences(request: HttpRequest) -> HttpResponse:
+    agent = viewer(request)
+    initial = {"language": agent.language or settings.LANGUAGE_CODE,
+               "time_zone": agent.time_zone or settings.TIME_ZONE}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        agent.language = form.cleaned_data["language"]
+        agent.time_zone = form.cleaned_data["time_zone"]
+        agent.save(update_fields=["language", "time_zone"])
+        messages.success(request, _("Saved."))
+        return redirect("workspace:preferences")
+    return page(request, "workspace/preferences.html", {"form": form})

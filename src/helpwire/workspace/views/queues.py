@@ -1,0 +1,128 @@
+"""Queues and lists: one template and one query path for the full page and the htmx rows."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from helpwire.connectors.models import Channel
+from helpwire.tickets import selectors
+from helpwire.tickets.filters import TicketFilter
+from helpwire.tickets.models import Priority, Status
+from helpwire.workspace import bulk, queues
+from helpwire.workspace.forms import FilterForm
+from helpwire.workspace.models import SavedView
+from helpwire.workspace.views.common import agent_view, error_text, is_htmx, page, viewer
+
+
+def sidebar(request: HttpRequest) -> dict[str, object]:
+    agent = viewer(request)
+    return {
+        "queues": queues.builtin(agent),
+        "counts": queues.counts(agent),
+        "channels": Channel.objects.filter(is_active=True).order_by("name"),
+        "saved_views": SavedView.objects.filter(Q(owner=agent) | Q(owner__isnull=True)),
+    }
+
+
+def _listing(request: HttpRequest, *, title: str, base: TicketFilter, slug: str,
+             params: QueryDict) -> HttpResponse:
+    agent = viewer(request)
+    form = FilterForm(params)
+    filters = form.to_filter(base)
+    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    hits = None
+    next_cursor = None
+    try:
+        if q.strip():
+            from helpwire.search.query import search
+
+            qs = selectors.ticket_queryset(viewer=agent, filters=filters).select_related(
+                *selectors.LIST_RELATED).prefetch_related("tags")
+            hits = search(q=q, queryset=qs, limit=50)
+            tickets = [h.ticket for h in hits]
+        else:
+            result = selectors.ticket_page(viewer=agent, filters=filters,
+                                           cursor=params.get("cursor") or None, limit=50)
+            tickets, next_cursor = result.items, result.next_cursor
+    except ValidationError as exc:
+        tickets, form_error = [], error_text(exc)
+    else:
+        form_error = ""
+    context = {
+        "title": title, "slug": slug, "form": form, "tickets": tickets, "hits": hits,
+        "next_cursor": next_cursor, "form_error": form_error, "q": q,
+        "querystring": params.urlencode(), "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
+    if is_htmx(request) and request.GET.get("partial") == "rows":
+        return page(request, "workspace/_rows.html", context)
+    return page(request, "workspace/queue.html", {**context, **sidebar(request)})
+
+
+@agent_view()
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("workspace:queue", slug="mine")
+
+
+@agent_view("ticket.view")
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    agent = viewer(request)
+    found = queues.find(agent, slug)
+    if found is None:
+        raise Http404(_("No such queue."))
+    channel = request.GET.get("channel")
+    found = queues.with_channel(found, int(channel) if channel and channel.isdigit() else None)
+    return _listing(request, title=str(found.title), base=found.filters, slug=slug,
+                    params=request.GET)
+
+
+@agent_view("ticket.view")
+def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
+    agent = viewer(request)
+    view = get_object_or_404(SavedView.objects.filter(Q(owner=agent) | Q(owner__isnull=True)),
+                             pk=pk)
+    params = QueryDict(mutable=True)
+    for key, value in view.filters.items():
+        if isinstance(value, list):
+            params.setlist(key, [str(v) for v in value])
+        else:
+            params[key] = str(value)
+    for key in request.GET:  # page cursors and partial flags
+        params.setlist(key, request.GET.getlist(key))
+    return _listing(request, title=view.name, base=TicketFilter(), slug=f"view-{pk}",
+                    params=params)
+
+
+@agent_view("ticket.view")
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    agent = viewer(request)
+    form = FilterForm(request.POST)
+    name = (request.POST.get("name") or "").strip()[:100]
+    if not name:
+        raise ValidationError(_("Give the filter a name."))
+    shared = request.POST.get("shared") == "on"
+    if shared and agent.role not in ("admin", "supervisor"):
+        raise PermissionDenied(_("Only supervisors share filters with the team."))
+    view = SavedView.objects.create(name=name, owner=None if shared else agent,
+                                    filters=form.saved_filters())
+    return redirect("workspace:saved_view", pk=view.pk)
+
+
+@agent_view()
+def counts(request: HttpRequest) -> HttpResponse:
+    return page(request, "workspace/_counts.html", sidebar(request))
+
+
+@agent_view("ticket.bulk")
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    result = bulk.run(viewer=viewer(request), data=request.POST)
+    response = page(request, "workspace/_bulk_result.html", {"result": result})
+    response["HX-Trigger"] = "live-rows, live-counts"
+    return response

@@ -1,0 +1,244 @@
+"""The ticket page and its actions. Every POST calls an action; htmx gets the re-rendered
+ticket body back, a plain form post is redirected to the page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from helpwire.accounts.models import Agent, Group
+from helpwire.accounts.permissions import may_see_contacts, visible_tickets
+from helpwire.automation.models import ReplyTemplate
+from helpwire.automation.rendering import render as render_template
+from helpwire.automation.rendering import variables
+from helpwire.connectors.models import Channel
+from helpwire.conversations import reply
+from helpwire.conversations.types import InboundAttachment
+from helpwire.tickets import fields as ticket_fields
+from helpwire.tickets import selectors
+from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
+from helpwire.tickets.merge import merge_tickets
+from helpwire.tickets.models import (
+    Attachment,
+    FieldKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketType,
+)
+from helpwire.workspace.views.common import (
+    actor,
+    agent_view,
+    error_text,
+    is_htmx,
+    page,
+    viewer,
+)
+from helpwire.workspace.views.queues import sidebar
+
+SETTABLE = [(s, label) for s, label in Status.choices if s not in ("new", "merged")]
+
+
+def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    agent = viewer(request)
+    others = (selectors.ticket_queryset(viewer=agent).filter(client=ticket.client)
+              .exclude(pk=ticket.pk).select_related("channel").order_by("-created_at")[:20])
+    values = ticket_fields.current(ticket)
+    field_rows = [{"field": f, "value": values.get(f.key)}
+                  for f in ticket_fields.for_channel(ticket.channel_id)]
+    reply_channels = [ticket.channel, *Channel.objects.filter(
+        tickets__client=ticket.client, is_active=True).exclude(pk=ticket.channel_id).distinct()]
+    return {
+        "ticket": ticket,
+        "contacts": may_see_contacts(agent),
+        "other_tickets": others,
+        "field_rows": field_rows,
+        "statuses": SETTABLE,
+        "priorities": Priority.choices,
+        "types": TicketType.choices,
+        "agents": Agent.objects.filter(is_active=True).order_by("name"),
+        "groups": Group.objects.order_by("name"),
+        "tag_tree": Tag.objects.order_by("path"),
+        "ticket_tags": {t.pk for t in ticket.tags.all()},
+        "reply_channels": reply_channels,
+        "FieldKind": FieldKind,
+        "editable": ticket.status != Status.MERGED,
+    }
+
+
+def _respond(request: HttpRequest, ticket_id: int, error: str = "") -> HttpResponse:
+    ticket = selectors.ticket_detail(viewer=viewer(request), pk=ticket_id)
+    if is_htmx(request):
+        context = {**_context(request, ticket), "error": error}
+        return page(request, "workspace/_ticket_body.html", context,
+                    status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("workspace:ticket", pk=ticket_id)
+
+
+@agent_view("ticket.view")
+def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_detail(viewer=viewer(request), pk=pk)
+    return page(request, "workspace/ticket.html",
+                {**_context(request, ticket), **sidebar(request)})
+
+
+@agent_view("ticket.view")
+def ticket_by_number(request: HttpRequest, number: int) -> HttpResponse:
+    found = visible_tickets(viewer(request)).filter(number=number).values_list("pk", flat=True)
+    if not found:
+        raise Http404(_("No such ticket."))
+    return redirect("workspace:ticket", pk=found[0])
+
+
+def _files(request: HttpRequest) -> list[InboundAttachment]:
+    return [InboundAttachment(filename=f.name, content=f.read(),
+                              content_type=f.content_type or "application/octet-stream")
+            for f in request.FILES.getlist("files")[:10]]
+
+
+@agent_view("ticket.edit")
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
+    kind = "note" if request.POST.get("kind") == "note" else "reply"
+    channel = None
+    if request.POST.get("channel", "").isdigit():
+        channel = Channel.objects.filter(pk=int(request.POST["channel"]), is_active=True).first()
+    try:
+        reply(ticket=ticket, actor=actor(request), text=request.POST.get("body", ""),
+              kind=kind, status=request.POST.get("status") or None, files=_files(request),
+              channel=channel)
+    except (ValidationError, PermissionDenied) as exc:
+        return _respond(request, pk, error_text(exc))
+    return _respond(request, pk)
+
+
+def _field_values(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in ticket_fields.for_channel(ticket.channel_id):
+        name = f"field_{field.key}"
+        if field.kind == FieldKind.CHECKBOX:
+            if f"{name}__present" in request.POST:
+                out[field.key] = request.POST.get(name) == "on"
+        elif field.kind == FieldKind.NESTED:
+            if name in request.POST:
+                raw = request.POST.get(name, "")
+                out[field.key] = [p for p in raw.split(" › ") if p] if raw else None
+        elif name in request.POST:
+            out[field.key] = request.POST.get(name, "")
+    return out
+
+
+@agent_view("ticket.edit")
+@require_POST
+def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
+    agent = viewer(request)
+    ticket = selectors.visible_ticket(viewer=agent, pk=pk)
+    post = request.POST
+    changes: dict[str, Any] = {}
+    for name in ("status", "priority", "type", "subject"):
+        if post.get(name):
+            changes[name] = post[name]
+    if "assignee" in post:
+        changes["assignee"] = (Agent.objects.filter(pk=post["assignee"]).first()
+                               if post["assignee"].isdigit() else None)
+    if "group" in post:
+        changes["group"] = (Group.objects.filter(pk=post["group"]).first()
+                            if post["group"].isdigit() else None)
+    try:
+        update_ticket(ticket=ticket, actor=actor(request),
+                      add_tags=post.getlist("add_tag"), remove_tags=post.getlist("remove_tag"),
+                      field_values=_field_values(request, ticket), **changes)
+    except (ValidationError, PermissionDenied) as exc:
+        return _respond(request, pk, error_text(exc))
+    return _respond(request, pk)
+
+
+@agent_view("ticket.edit")
+@require_POST
+def ticket_reminder(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
+    raw = request.POST.get("remind_at", "")
+    try:
+        if request.POST.get("clear"):
+            clear_reminder(ticket=ticket, actor=actor(request))
+        else:
+            at: datetime | None = parse_datetime(raw) if raw else None
+            if at is None:
+                raise ValidationError(_("Choose the date and time of the reminder."))
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)  # in the agent's own time zone
+            set_reminder(ticket=ticket, at=at, actor=actor(request))
+    except (ValidationError, PermissionDenied) as exc:
+        return _respond(request, pk, error_text(exc))
+    return _respond(request, pk)
+
+
+@agent_view("ticket.merge")
+@require_POST
+def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    agent = viewer(request)
+    target = selectors.visible_ticket(viewer=agent, pk=pk)
+    try:
+        for raw in request.POST.getlist("source"):
+            text = raw.strip().lstrip("#")
+            source = (visible_tickets(agent).filter(number=int(text)).first()
+                      if text.isdigit() and len(text) < 18 else None)
+            if source is None:
+                raise ValidationError(_("No ticket #%(number)s.") % {"number": raw})
+            merge_tickets(source=source, target=target, actor=actor(request))
+    except (ValidationError, PermissionDenied) as exc:
+        return _respond(request, pk, error_text(exc))
+    return _respond(request, pk)
+
+
+@agent_view("ticket.view")
+def ticket_templates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The template picker: sections as a tree, a search box, variables filled in."""
+    ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
+    q = request.GET.get("q", "").strip()
+    templates = ReplyTemplate.objects.filter(is_active=True)
+    if q:
+        templates = [t for t in templates
+                     if q.casefold() in f"{t.section} {t.title} {t.body}".casefold()]
+    values = variables(ticket=ticket, agent=viewer(request))
+    rows = [{"template": t, "text": render_template(t.body, values)} for t in templates][:100]
+    return page(request, "workspace/_templates.html", {"ticket": ticket, "rows": rows, "q": q})
+
+
+@agent_view("ticket.view")
+def ticket_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ticket body alone, for live refreshes."""
+    ticket = selectors.ticket_detail(viewer=viewer(request), pk=pk)
+    return page(request, "workspace/_ticket_body.html", _context(request, ticket))
+
+
+@agent_view("ticket.view")
+def attachment(request: HttpRequest, pk: str) -> HttpResponse:
+    """Every download checks the ticket's permission; files are never rendered inline
+    (CHECKLIST 8)."""
+    item = Attachment.objects.select_related("message").filter(pk=pk).first()
+    if item is None or not item.file:
+        raise Http404(_("No such file."))
+    selectors.visible_ticket(viewer=viewer(request), pk=item.message.ticket_id)
+    inline = request.GET.get("preview") == "1" and item.content_type in (
+        "image/png", "image/jpeg", "image/gif", "image/webp")
+    response = FileResponse(item.file.open("rb"), as_attachment=not inline,
+                            filename=item.filename,
+                            content_type=item.content_type if inline else
+                            "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
