@@ -1,0 +1,248 @@
+"""The demo fixture loader: a Russian-speaking support team with its clients and two
+months of tickets, for trying Helpwire out and for load tests.
+
+This is a documented fixture loader. It writes the same rows the actions would (agents,
+groups, channels, the tag tree, custom fields, client cards with their identities, tickets
+with messages, history, field values and tags) but with ``bulk_create`` for speed, and
+without events. It is the only place allowed to bypass the actions; everything else in
+Helpwire changes data through ``*.actions``, ``conversations.ingest`` and
+``conversations.reply``.
+
+Because no events are written, ``helpwire demo`` rebuilds afterwards what event hooks keep
+up to date (the queue counters; the search index after the base load).
+
+Loading is idempotent: the base data is written once, in one transaction, and a later run
+finds it (by its email channel) and adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from helpwire.accounts.models import Agent, Group, Role
+from helpwire.clients.models import (
+    Client,
+    Company,
+    CompanyDomain,
+    Identity,
+    IdentityKind,
+    fold,
+)
+from helpwire.connectors.models import Channel
+from helpwire.demo import content as c
+from helpwire.demo.bulk import Generator
+from helpwire.demo.world import World
+from helpwire.tickets import tags
+from helpwire.tickets.models import CustomField
+
+BASE_TICKETS = 2000
+BASE_DAYS = 60
+DEFAULT_SEED = 2025
+LOGIN_FILE = "demo-login.txt"
+_PASSWORD = re.compile(r"with password (\S+)")
+EMAIL, PHONE, TELEGRAM = (IdentityKind.EMAIL.value, IdentityKind.PHONE.value,
+                          IdentityKind.TELEGRAM.value)
+
+
+def is_loaded() -> bool:
+    return Channel.objects.filter(name=c.MARKER_CHANNEL).exists()
+
+
+def load_base(*, seed: int = DEFAULT_SEED, tickets: int = BASE_TICKETS,
+              now: datetime | None = None) -> bool:
+    """Write the demo team, channels, tags, fields, clients and tickets; False (and no
+    writes) when they are already there."""
+    if is_loaded():
+        return False
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    with transaction.atomic():
+        if is_loaded():  # someone else finished first
+            return False
+        groups = _groups()
+        agents = _agents(groups)
+        channels = _channels(groups)
+        for path in c.TAG_PATHS:
+            tags.ensure(path)
+        _fields(channels)
+        _clients(rng=rng, agents=agents, now=now)
+        generator = Generator(world=World.load(), rng=rng, now=now, days=BASE_DAYS,
+                              recent=0.08)
+        generator.run(count=tickets, batch_size=max(tickets, 1))
+    return True
+
+
+def _groups() -> dict[str, Group]:
+    return {
+        name: Group.objects.get_or_create(name=name, defaults={"description": about})[0]
+        for name, about in c.GROUPS.items()
+    }
+
+
+def _agents(groups: dict[str, Group]) -> dict[str, Agent]:
+    """The six demo agents; passwords are set by ``ensure_login``."""
+    agents = {}
+    for spec in c.AGENTS:
+        agent = Agent.objects.filter(email=spec.email).first()
+        if agent is None:
+            agent = Agent.objects.create_user(spec.email, None, name=spec.name, role=spec.role)
+        agent.groups.add(*(groups[g] for g in spec.groups))
+        agents[spec.email] = agent
+    return agents
+
+
+def _channels(groups: dict[str, Group]) -> dict[str, Channel]:
+    channels = {"API": Channel.builtin("api"), "Manual": Channel.builtin("manual")}
+    for kind, name, group in c.CHANNELS:
+        channels[name] = Channel.objects.get_or_create(
+            name=name, defaults={"kind": kind, "default_group": groups[group]})[0]
+    return channels
+
+
+def _fields(channels: dict[str, Channel]) -> None:
+    for spec in c.FIELDS:
+        field, created = CustomField.objects.get_or_create(key=spec.key, defaults={
+            "label": spec.label, "kind": spec.kind, "options": spec.options,
+            "required": spec.required, "position": spec.position,
+        })
+        if created and spec.channels:
+            field.channels.set([channels[name] for name in spec.channels])
+
+
+class _Identities:
+    """Unique identity values for the demo's client cards."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.taken: set[tuple[str, str]] = set(Identity.objects.values_list("kind", "value"))
+
+    def add(self, kind: str, make: Callable[[], str] | str) -> str | None:
+        """A value nobody has yet (``make`` is called until one is free), or None."""
+        for _attempt in range(20):
+            value = make() if callable(make) else make
+            if (kind, value) not in self.taken:
+                self.taken.add((kind, value))
+                return value
+        return None
+
+    def email(self, local: str, domain: str) -> str | None:
+        rng = self.rng
+        return self.add(EMAIL, lambda: local + (
+            "" if rng.random() < 0.4 else str(rng.randint(1, 2025))) + "@" + domain)
+
+    def phone(self) -> str | None:
+        return self.add(PHONE,
+                        lambda: f"+7{self.rng.randrange(9_100_000_000, 10_000_000_000)}")
+
+    def telegram(self) -> str | None:
+        return self.add(TELEGRAM,
+                        lambda: str(self.rng.randrange(100_000_000, 1_000_000_000)))
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < 0.5:
+        return rng.choice(c.MALE_NAMES), rng.choice(c.SURNAMES)
+    return rng.choice(c.FEMALE_NAMES), c.feminine(rng.choice(c.SURNAMES))
+
+
+def _clients(*, rng: random.Random, agents: dict[str, Agent], now: datetime) -> None:
+    """About 300 client cards: private clients, business clients, colleagues, spammers."""
+    ids = _Identities(rng)
+    planned: list[tuple[Client, list[tuple[str, str | None]]]] = []
+
+    def since() -> datetime:
+        return now - timedelta(days=rng.uniform(BASE_DAYS + 1, 400))
+
+    onboarding = [a for a in agents.values() if a.role in (Role.AGENT, Role.CONTRACTOR)
+                  and any(g.name == c.ONBOARDING for g in a.groups.all())]
+    support = [a for a in agents.values() if a.role == Role.AGENT]
+    for spec in c.COMPANIES:
+        company = Company.objects.create(name=spec.name, is_internal=spec.is_internal,
+                                         created_at=since())
+        CompanyDomain.objects.create(company=company, domain=spec.domain)
+        # One business client has a dedicated implementation manager [CL5].
+        responsible = rng.choice(onboarding) if (
+            not spec.is_internal and onboarding and rng.random() < 0.4) else None
+        for _i in range(spec.people):
+            first, last = _person(rng)
+            at = since()
+            client = Client(name=f"{first} {last}", company=company, created_at=at,
+                            updated_at=at, is_internal=spec.is_internal,
+                            responsible=responsible)
+            local = f"{c.translit(first)[0]}.{c.translit(last)}"
+            pairs: list[tuple[str, str | None]] = [(EMAIL, ids.email(local, spec.domain))]
+            if rng.random() < 0.5:
+                pairs.append((PHONE, ids.phone()))
+            if spec.is_internal and rng.random() < 0.6:
+                pairs.append((TELEGRAM, ids.telegram()))
+            planned.append((client, pairs))
+    for _i in range(c.INDIVIDUAL_CLIENTS):
+        first, last = _person(rng)
+        at = since()
+        vip = rng.random() < 0.05
+        client = Client(
+            name=f"{first} {last}", created_at=at, updated_at=at,
+            responsible=rng.choice(support) if vip and support else None,
+            note="Постоянный клиент, отвечать в приоритете." if vip else "",
+        )
+        pairs = []
+        if rng.random() < 0.9:
+            pairs.append((EMAIL, ids.email(c.translit(f"{first} {last}"),
+                                                        rng.choice(c.EMAIL_DOMAINS))))
+        if rng.random() < 0.75 or not pairs:
+            pairs.append((PHONE, ids.phone()))
+        if rng.random() < 0.3:
+            pairs.append((TELEGRAM, ids.telegram()))
+        planned.append((client, pairs))
+    for name, email in c.SPAM_SENDERS:
+        at = since()
+        planned.append((Client(name=name, created_at=at, updated_at=at),
+                        [(EMAIL, ids.add(EMAIL, email))]))
+    for client, _p in planned:
+        client.name_folded = fold(client.name)  # bulk_create skips Client.save()
+    Client.objects.bulk_create([client for client, _p in planned])
+    Identity.objects.bulk_create(
+        Identity(client=client, kind=kind, value=value, created_at=client.created_at)
+        for client, pairs in planned for kind, value in pairs if value
+    )
+
+
+# --- the demo login -----------------------------------------------------------------------
+
+
+def login_path() -> Path:
+    return Path(settings.DATA_DIR) / LOGIN_FILE
+
+
+def ensure_login() -> str:
+    """The "log in as …" line. The admin's password is generated once and kept in
+    DATA_DIR/demo-login.txt; it is set anew (for every demo agent) only when that file is
+    missing or does not match this database."""
+    path = login_path()
+    admin = Agent.objects.filter(email=c.ADMIN_EMAIL).first()
+    if admin is None:
+        spec = c.AGENTS[0]
+        admin = Agent.objects.create_user(spec.email, None, name=spec.name, role=Role.ADMIN)
+    match = _PASSWORD.search(path.read_text()) if path.exists() else None
+    password = match.group(1) if match else ""
+    if not password or not admin.check_password(password):
+        password = secrets.token_urlsafe(12)
+        Agent.objects.filter(email__in=[a.email for a in c.AGENTS]).update(
+            password=make_password(password))
+    base = settings.HELPWIRE_BASE_URL.rstrip("/")
+    line = (f"Log in at {base}/login/ as {c.ADMIN_EMAIL} with password {password} "
+            f"(Django admin: {base}/admin/)")
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(line + "\n")
+    return line

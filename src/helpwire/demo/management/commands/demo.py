@@ -1,0 +1,85 @@
+"""``helpwire demo [--tickets N]``: load the demo team and its tickets; add N more."""
+
+from __future__ import annotations
+
+import time
+from io import StringIO
+from typing import Any
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from tqdm import tqdm
+
+from helpwire.demo import content
+from helpwire.demo.bulk import add_tickets
+from helpwire.demo.loader import BASE_TICKETS, DEFAULT_SEED, ensure_login, load_base
+from helpwire.tickets import counters
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: a Russian-speaking support team, ~300 clients and ~2,000 tickets "
+        "(once; running it again adds nothing). --tickets N adds N more tickets in bulk for "
+        "load tests."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--tickets", type=int, default=0, metavar="N",
+                            help="Add N more tickets (in bulk, with a progress bar).")
+        parser.add_argument("--days", type=float, default=365,
+                            help="Spread the added tickets over this many past days.")
+        parser.add_argument("--batch-size", type=int, default=5000,
+                            help="Tickets written per transaction.")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                            help="Random seed (the same seed gives the same demo).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count, verbosity = options["tickets"], options["verbosity"]
+        if count < 0 or options["batch_size"] < 1 or options["days"] <= 0:
+            raise CommandError("--tickets must be ≥ 0, --batch-size and --days > 0.")
+        _migrate()
+        started = time.monotonic()
+        if load_base(seed=options["seed"]):
+            self._rebuild_derived(reindex=True)
+            self.stdout.write(
+                f"Loaded the demo data ({len(content.GROUPS)} groups, {len(content.AGENTS)} "
+                f"agents, ~300 clients, {BASE_TICKETS} tickets) in "
+                f"{time.monotonic() - started:.1f} s."
+            )
+        else:
+            self.stdout.write("Demo data is already loaded; nothing was duplicated.")
+        if count:
+            started = time.monotonic()
+            with tqdm(total=count, unit="ticket", unit_scale=True, disable=verbosity < 1,
+                      desc="Adding tickets") as bar:
+                add_tickets(count=count, seed=options["seed"], days=options["days"],
+                            batch_size=options["batch_size"], on_batch=bar.update)
+            took = max(time.monotonic() - started, 1e-6)
+            self.stdout.write(f"Added {count} tickets in {took:.1f} s "
+                              f"({count / took:.0f} tickets/s).")
+            if self._rebuild_derived(reindex=False):
+                self.stdout.write("Run `helpwire search reindex` to make them searchable.")
+        line = ensure_login()
+        others = ", ".join(a.email for a in content.AGENTS[1:])
+        self.stdout.write(f"The other demo agents ({others}) use the same password.")
+        self.stdout.write(line)
+
+    def _rebuild_derived(self, *, reindex: bool) -> bool:
+        """The demo writes no events, so what event hooks keep up to date is rebuilt here:
+        the queue counters always, the search index when asked (it takes minutes for a
+        million tickets). True when a search index exists and was left stale."""
+        counters.rebuild()
+        if "search" not in get_commands():
+            return False
+        if reindex:
+            call_command("search", "reindex", verbosity=0, stdout=StringIO())
+        return not reindex
+
+
+def _migrate() -> None:
+    """Apply migrations first when the database is new or behind."""
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
