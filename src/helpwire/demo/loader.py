@@ -240,8 +240,7 @@ def ensure_login() -> str:
         Agent.objects.filter(email__in=[a.email for a in c.AGENTS]).update(
             password=make_password(password))
     base = settings.HELPWIRE_BASE_URL.rstrip("/")
-    line = (f"Log in at {base}/login/ as {c.ADMIN_EMAIL} with password {password} "
-            f"(Django admin: {base}/admin/)")
+    line = f"Log in at {base}/login/ as {c.ADMIN_EMAIL} with password {password}"
     path.touch(mode=0o600)
     path.chmod(0o600)
     path.write_text(line + "\n")
