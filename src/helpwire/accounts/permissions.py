@@ -46,14 +46,21 @@ def visible_tickets(agent: Agent, queryset: QuerySet[Ticket] | None = None) -> Q
         return qs.none()
     if agent.role in (Role.ADMIN, Role.SUPERVISOR):
         return qs
-    mine = Q(assignee=agent) | Q(mentioned=agent)
+    from helpwire.connectors.models import Channel
+
+    # Only columns of the ticket row plus one small subquery, so the planner can walk the
+    # list's sort index and filter as it goes (no joins that multiply rows).
+    mentioned = Ticket.mentioned.through.objects.filter(agent_id=agent.pk).values("ticket_id")
+    mine = Q(assignee_id=agent.pk) | Q(pk__in=mentioned)
     if agent.role == Role.CONTRACTOR:
-        return qs.filter(pk__in=Ticket.objects.filter(mine).values("pk"))
+        return qs.filter(mine)
     group_ids = list(agent.groups.values_list("pk", flat=True))
     in_groups = Q(group__isnull=True) | Q(group_id__in=group_ids)
     # A channel limited to some groups is visible only to their agents [CH10].
-    channel_open = Q(channel__groups__isnull=True) | Q(channel__groups__in=group_ids)
-    return qs.filter(pk__in=Ticket.objects.filter((in_groups & channel_open) | mine).values("pk"))
+    closed = list(Channel.objects.filter(groups__isnull=False).exclude(groups__in=group_ids)
+                  .values_list("pk", flat=True).distinct())
+    channel_open = ~Q(channel_id__in=closed) if closed else Q()
+    return qs.filter((in_groups & channel_open) | mine)
 
 
 def can(actor: Actor | Agent, perm: str, obj: object | None = None) -> bool:

@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from helpwire.conversations.sanitize import clean_html
+from helpwire.tickets.models import Priority, Status
 
 register = template.Library()
 
@@ -25,3 +26,18 @@ def field_path(value: object) -> str:
 @register.filter
 def depth(path: str) -> int:
     return min(str(path).count("›"), 5)
+
+
+_STATUS = dict(Status.choices)
+_PRIORITY = dict(Priority.choices)
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """Like get_status_display, without rebuilding the choices for every row."""
+    return str(_STATUS.get(code, code))
+
+
+@register.filter
+def priority_label(code: str) -> str:
+    return str(_PRIORITY.get(code, code))
