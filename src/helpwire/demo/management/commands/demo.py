@@ -71,6 +71,10 @@ class Command(BaseCommand):
         the queue counters always, the search index when asked (it takes minutes for a
         million tickets). True when a search index exists and was left stale."""
         counters.rebuild()
+        # Fresh statistics: after a bulk COPY the planner would otherwise think the ticket
+        # table is tiny and pick plans that crawl at a million rows.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         if "search" not in get_commands():
             return False
         if reindex:
