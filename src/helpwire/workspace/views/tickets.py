@@ -192,7 +192,8 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     agent = viewer(request)
     target = selectors.visible_ticket(viewer=agent, pk=pk)
     try:
-        for raw in request.POST.getlist("source"):
+        # The ticked boxes and the number box share the name; an empty box is no choice.
+        for raw in [r for r in request.POST.getlist("source") if r.strip()]:
             text = raw.strip().lstrip("#")
             source = (visible_tickets(agent).filter(number=int(text)).first()
                       if text.isdigit() and len(text) < 18 else None)

@@ -82,6 +82,11 @@
       .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
       .then((html) => {
         const doc = new DOMParser().parseFromString(html, "text/html");
+        const title = doc.querySelector("#ticket-title");
+        if (title && $("#ticket-title")) {
+          title.removeAttribute("hx-swap-oob");
+          $("#ticket-title").replaceWith(title);
+        }
         const conv = doc.querySelector("#conversation");
         if (conv) { $("#conversation").replaceWith(conv); collapseQuotes(conv); }
         const props = doc.querySelector("#props");
@@ -164,14 +169,24 @@
 
   /* ---- shortcuts -------------------------------------------------------------------- */
   let cursor = -1;
+  let selectedTicket = null;
   function rows() { return $$("#rows tr.row"); }
   function select(i) {
     const all = rows();
     if (!all.length) return;
     cursor = Math.max(0, Math.min(i, all.length - 1));
     all.forEach((r, n) => r.classList.toggle("selected", n === cursor));
+    selectedTicket = all[cursor].dataset.ticket;
     all[cursor].scrollIntoView({ block: "nearest" });
   }
+  // Live refreshes re-render the rows: keep the selection on the same ticket.
+  document.addEventListener("htmx:afterSwap", (e) => {
+    if (!selectedTicket || !e.target || e.target.id !== "rows") return;
+    const all = rows();
+    const i = all.findIndex((r) => r.dataset.ticket === selectedTicket);
+    if (i >= 0) { cursor = i; all[i].classList.add("selected"); }
+    else cursor = Math.min(cursor, all.length - 1);
+  });
   document.addEventListener("keydown", (e) => {
     const tag = (e.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag) || e.metaKey || e.ctrlKey || e.altKey) return;
