@@ -32,6 +32,8 @@ def _cell(status: str, group: Any, assignee: Any, channel: int) -> tuple[str, in
 
 @events.in_transaction(events.TICKET_CREATED)
 def _on_created(event: Event) -> None:
+    if event.ticket_id is None:
+        return
     t = Ticket.objects.filter(pk=event.ticket_id).values(
         "status", "group_id", "assignee_id", "channel_id").first()
     if t:
@@ -41,13 +43,14 @@ def _on_created(event: Event) -> None:
 @events.in_transaction(events.TICKET_CHANGED)
 def _on_changed(event: Event) -> None:
     changes: dict[str, list[Any]] = event.payload.get("changes", {})
-    if not any(k in changes for k in _KEYS):
+    if event.ticket_id is None or not any(k in changes for k in _KEYS):
         return
     t = Ticket.objects.filter(pk=event.ticket_id).values(
         "status", "group_id", "assignee_id", "channel_id").first()
     if not t:
         return
-    now = {"status": t["status"], "group": t["group_id"], "assignee": t["assignee_id"]}
+    now: dict[str, Any] = {"status": t["status"], "group": t["group_id"],
+                           "assignee": t["assignee_id"]}
     before = {k: (changes[k][0] if k in changes else now[k]) for k in _KEYS}
     _bump(_cell(before["status"], before["group"], before["assignee"], t["channel_id"]), -1)
     _bump(_cell(now["status"], now["group"], now["assignee"], t["channel_id"]), 1)

@@ -33,8 +33,9 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agents = Agent.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
-        self.fields["assignee"].choices = [("", "—"), (UNASSIGNED, _("Nobody"))] + [
+        choices = [("", "—"), (UNASSIGNED, _("Nobody"))] + [
             (str(pk), name) for pk, name in agents]
+        self.fields["assignee"].choices = choices  # type: ignore[attr-defined]
 
     def to_filter(self, base: TicketFilter | None = None) -> TicketFilter:
         data = self.cleaned_data if self.is_valid() else {}

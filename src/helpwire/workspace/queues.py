@@ -18,8 +18,8 @@ from helpwire.tickets import counters
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
 from helpwire.tickets.models import Status
 
-ACTIVE = [Status.NEW, Status.OPEN]
-WORKING = [Status.NEW, Status.OPEN, Status.ON_HOLD, Status.PENDING]
+ACTIVE: list[str] = [Status.NEW, Status.OPEN]
+WORKING: list[str] = [Status.NEW, Status.OPEN, Status.ON_HOLD, Status.PENDING]
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,10 @@ def builtin(viewer: Agent) -> list[Queue]:
         Queue("unassigned", _("Unassigned"), TicketFilter(status=ACTIVE, assignee=UNASSIGNED)),
         Queue("groups", _("My groups"), TicketFilter(status=ACTIVE, groups=my_groups)),
         Queue("all", _("All active"), TicketFilter(status=WORKING)),
-        Queue("pending", _("Pending"), TicketFilter(status=[Status.PENDING])),
-        Queue("on_hold", _("On hold"), TicketFilter(status=[Status.ON_HOLD])),
-        Queue("solved", _("Solved"), TicketFilter(status=[Status.SOLVED, Status.CLOSED])),
-        Queue("spam", _("Spam"), TicketFilter(status=[Status.SPAM])),
+        Queue("pending", _("Pending"), TicketFilter(status=[str(Status.PENDING)])),
+        Queue("on_hold", _("On hold"), TicketFilter(status=[str(Status.ON_HOLD)])),
+        Queue("solved", _("Solved"), TicketFilter(status=[str(Status.SOLVED), str(Status.CLOSED)])),
+        Queue("spam", _("Spam"), TicketFilter(status=[str(Status.SPAM)])),
     ]
     if viewer.role == Role.CONTRACTOR:
         return [q for q in queues if q.slug in ("mine", "pending", "solved")]

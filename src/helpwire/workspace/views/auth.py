@@ -67,7 +67,7 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z)
-        self.fields["time_zone"].choices = [(z, z) for z in zones]
+        self.fields["time_zone"].choices = [(z, z) for z in zones]  # type: ignore[attr-defined]
 
 
 @agent_view()

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -103,7 +104,7 @@ def ticket_by_number(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def _files(request: HttpRequest) -> list[InboundAttachment]:
-    return [InboundAttachment(filename=f.name, content=f.read(),
+    return [InboundAttachment(filename=f.name or "attachment", content=f.read(),
                               content_type=f.content_type or "application/octet-stream")
             for f in request.FILES.getlist("files")[:10]]
 
@@ -210,8 +211,9 @@ def ticket_templates(request: HttpRequest, pk: int) -> HttpResponse:
     """The template picker: sections as a tree, a search box, variables filled in."""
     ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
     q = request.GET.get("q", "").strip()
-    templates = ReplyTemplate.objects.filter(is_active=True)
+    templates = list(ReplyTemplate.objects.filter(is_active=True))
     if q:
+        # Python, not SQL: SQLite folds case only for Latin letters.
         templates = [t for t in templates
                      if q.casefold() in f"{t.section} {t.title} {t.body}".casefold()]
     values = variables(ticket=ticket, agent=viewer(request))
@@ -227,7 +229,7 @@ def ticket_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @agent_view("ticket.view")
-def attachment(request: HttpRequest, pk: str) -> HttpResponse:
+def attachment(request: HttpRequest, pk: str) -> HttpResponseBase:
     """Every download checks the ticket's permission; files are never rendered inline
     (CHECKLIST 8)."""
     item = Attachment.objects.select_related("message").filter(pk=pk).first()
