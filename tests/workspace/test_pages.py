@@ -248,3 +248,22 @@ def test_it_escapes_html_in_subjects_and_sanitises_bodies(browser_as, agent, inb
     html = browser_as(agent).get(f"/tickets/{t.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "onerror" not in html
+
+
+def test_it_counts_queues_exactly_as_the_lists_show_them(agent, inbound, support, claims,
+                                                         manual_channel):
+    from helpwire.tickets.actions import assign, update_ticket
+    from helpwire.tickets.selectors import ticket_queryset
+    from helpwire.workspace import queues
+
+    manual_channel.groups.set([claims])
+    t1 = inbound("1", thread="c1").ticket
+    t2 = inbound("2", thread="c2").ticket
+    inbound("3", thread="c3", channel=manual_channel)  # a channel closed to this agent
+    update_ticket(ticket=t1, actor=as_agent(agent), group=support)
+    assign(ticket=t2, assignee=agent, actor=as_agent(agent))
+    update_ticket(ticket=inbound("4", thread="c4").ticket, actor=as_agent(agent), group=claims)
+    counts = queues.counts(agent)
+    for queue in queues.builtin(agent):
+        listed = ticket_queryset(viewer=agent, filters=queue.filters).count()
+        assert counts[queue.slug] == listed, queue.slug

@@ -46,8 +46,6 @@ def visible_tickets(agent: Agent, queryset: QuerySet[Ticket] | None = None) -> Q
         return qs.none()
     if agent.role in (Role.ADMIN, Role.SUPERVISOR):
         return qs
-    from helpwire.connectors.models import Channel
-
     # Only columns of the ticket row plus one small subquery, so the planner can walk the
     # list's sort index and filter as it goes (no joins that multiply rows).
     mentioned = Ticket.mentioned.through.objects.filter(agent_id=agent.pk).values("ticket_id")
@@ -56,11 +54,30 @@ def visible_tickets(agent: Agent, queryset: QuerySet[Ticket] | None = None) -> Q
         return qs.filter(mine)
     group_ids = list(agent.groups.values_list("pk", flat=True))
     in_groups = Q(group__isnull=True) | Q(group_id__in=group_ids)
-    # A channel limited to some groups is visible only to their agents [CH10].
-    closed = list(Channel.objects.filter(groups__isnull=False).exclude(groups__in=group_ids)
-                  .values_list("pk", flat=True).distinct())
+    closed = _closed_channels(group_ids)
     channel_open = ~Q(channel_id__in=closed) if closed else Q()
     return qs.filter((in_groups & channel_open) | mine)
+
+
+def _closed_channels(group_ids: list[int]) -> list[int]:
+    """Channels limited to groups the agent is not in: he does not see them [CH10]."""
+    from helpwire.connectors.models import Channel
+
+    return list(Channel.objects.filter(groups__isnull=False).exclude(groups__in=group_ids)
+                .values_list("pk", flat=True).distinct())
+
+
+def visible_counter_cells(agent: Agent) -> Q:
+    """The same rule as ``visible_tickets``, over the queue counter cells (status, group,
+    assignee, channel); mentions are not counted there."""
+    if agent.role in (Role.ADMIN, Role.SUPERVISOR):
+        return Q()
+    if agent.role == Role.CONTRACTOR:
+        return Q(assignee_key=agent.pk)
+    group_ids = list(agent.groups.values_list("pk", flat=True))
+    closed = _closed_channels(group_ids)
+    return (Q(group_key__in=[0, *group_ids]) & ~Q(channel_id__in=closed)) | Q(
+        assignee_key=agent.pk)
 
 
 def can(actor: Actor | Agent, perm: str, obj: object | None = None) -> bool:
