@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpwire.accounts.models import Agent, Group, Role
+from helpwire.automation.models import ReplyTemplate
 from helpwire.clients.models import (
     Client,
     Company,
@@ -44,6 +45,7 @@ from helpwire.demo.bulk import Generator
 from helpwire.demo.world import World
 from helpwire.tickets import tags
 from helpwire.tickets.models import CustomField
+from helpwire.workspace.models import SavedView
 
 BASE_TICKETS = 2000
 BASE_DAYS = 60
@@ -75,6 +77,7 @@ def load_base(*, seed: int = DEFAULT_SEED, tickets: int = BASE_TICKETS,
         for path in c.TAG_PATHS:
             tags.ensure(path)
         _fields(channels)
+        _templates_and_views()
         _clients(rng=rng, agents=agents, now=now)
         generator = Generator(world=World.load(), rng=rng, now=now, days=BASE_DAYS,
                               recent=0.08)
@@ -117,6 +120,39 @@ def _fields(channels: dict[str, Channel]) -> None:
         })
         if created and spec.channels:
             field.channels.set([channels[name] for name in spec.channels])
+
+
+# Canned replies by topic [TK7] and two shared saved filters [TK8].
+TEMPLATES = [
+    ("Доставка › Сроки", "Посылка задерживается",
+     "{{client.name}}, добрый день!\n\nПроверили ваш заказ: посылка в пути, задержка на "
+     "сортировке. Ожидаемый срок доставки — 3–5 рабочих дней. Номер обращения — "
+     "{{ticket.number}}, если понадобится, назовите его.\n\n{{agent.name}}, служба поддержки"),
+    ("Доставка › Таможня", "Нужны документы для таможни",
+     "{{client.name}}, здравствуйте!\n\nДля выпуска посылки таможне нужны паспортные данные "
+     "и ссылка на оплату заказа. Пришлите их ответом на это письмо.\n\n{{agent.name}}"),
+    ("Финансы › Возвраты", "Возврат оформлен",
+     "{{client.name}}, возврат оформлен. Деньги придут на карту в течение 10 рабочих дней. "
+     "Обращение {{ticket.number}} закроем, как только они поступят.\n\n{{agent.name}}"),
+    ("Финансы › Оплата", "Как оплатить пошлину",
+     "{{client.name}}, пошлину можно оплатить в личном кабинете в разделе «Мои посылки» "
+     "картой или по СБП.\n\n{{agent.name}}"),
+    ("Общее", "Уточнить номер заказа",
+     "{{client.name}}, подскажите, пожалуйста, номер заказа — так мы быстрее найдём "
+     "посылку.\n\n{{agent.name}}"),
+]
+SAVED_VIEWS = [
+    ("Срочные и экстренные", {"priority": ["urgent", "extreme"], "status": ["new", "open"]}),
+    ("Претензии в работе", {"tag": "Претензии", "status": ["new", "open", "on_hold"]}),
+]
+
+
+def _templates_and_views() -> None:
+    for section, title, body in TEMPLATES:
+        ReplyTemplate.objects.get_or_create(section=section, title=title,
+                                            defaults={"body": body})
+    for name, filters in SAVED_VIEWS:
+        SavedView.objects.get_or_create(name=name, owner=None, defaults={"filters": filters})
 
 
 class _Identities:
