@@ -1,0 +1,43 @@
+"""Bounded candidate sets: every plan (few, some, many matches) gives the same answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpwire.accounts.permissions import visible_tickets
+from helpwire.search import backends
+from helpwire.tickets.models import Ticket
+
+
+@pytest.fixture
+def kettles(inbound, support):
+    """Eight tickets about kettles, newest last; only the two oldest in the support group."""
+    made = [inbound(f"Сломался чайник {'очень ' * n}сильно", subject="Чайник").ticket
+            for n in range(8)]
+    Ticket.objects.filter(pk__in=[t.pk for t in made[2:]]).update(group=support)
+    return made
+
+
+@pytest.mark.parametrize(("window", "middle", "scan"), [
+    (1000, 20_000, 50_000),  # everything in one window
+    (5, 20_000, 50_000),  # PostgreSQL: every id through GIN, ranked in windows of 5
+    (2, 3, 3),  # PostgreSQL: the "many" plan, bounded walks of the newest rows
+])
+def test_it_finds_the_same_tickets_whatever_the_plan(kettles, find, monkeypatch, window,
+                                                     middle, scan):
+    monkeypatch.setattr(backends, "WINDOW", window)
+    monkeypatch.setattr(backends, "MIDDLE", middle)
+    monkeypatch.setattr(backends, "SCAN", scan)
+    newest_first = [t.pk for t in reversed(kettles)]
+    assert find("чайник", ranked=False, limit=50) == newest_first
+    assert sorted(find("чайник", limit=50)) == sorted(newest_first)
+    assert find("ксилофон") == []
+
+
+def test_it_reads_older_windows_until_it_finds_visible_tickets(kettles, find, monkeypatch,
+                                                               other_agent):
+    monkeypatch.setattr(backends, "WINDOW", 2)
+    monkeypatch.setattr(backends, "MIDDLE", 3)
+    monkeypatch.setattr(backends, "SCAN", 3)
+    mine = visible_tickets(other_agent)  # sees only tickets without a group
+    assert find("чайник", mine, ranked=False) == [kettles[1].pk, kettles[0].pk]
