@@ -14,15 +14,6 @@ from helpwire.tickets.models import Change, Message, Status, Ticket
 from tests.conftest import as_agent
 
 
-@pytest.fixture
-def browser_as():
-    def make(agent):
-        b = Browser()
-        b.force_login(agent)
-        return b
-    return make
-
-
 def test_it_sends_anonymous_visitors_to_the_login_page(db):
     response = Browser().get("/queues/mine/")
     assert response.status_code == 302 and "/login/" in response["Location"]

@@ -24,15 +24,6 @@ from helpwire.workspace.settings_forms import (
 
 
 @pytest.fixture
-def browser_as():
-    def make(agent):
-        b = Browser()
-        b.force_login(agent)
-        return b
-    return make
-
-
-@pytest.fixture
 def catalogue(agent, support, api_channel):
     """One object of every kind, so the edit pages have something to show."""
     tag = tag_tree.ensure("Доставка › Сроки")

@@ -17,12 +17,12 @@ from helpwire.accounts.models import Agent
 from helpwire.api import serialize
 from helpwire.api.auth import agent_of
 from helpwire.api.schemas import (
+    ERRORS,
     ClientDetailOut,
     ClientIn,
     ClientList,
     ClientOut,
     ClientPatch,
-    ErrorOut,
     Id,
     IdentityIn,
     MergeClientsIn,
@@ -35,8 +35,6 @@ from helpwire.core.actors import Actor
 from helpwire.tickets import selectors
 
 router = Router(tags=["clients"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                          422: ErrorOut, 429: ErrorOut}
 
 
 class ClientQuery(Schema):

@@ -10,13 +10,11 @@ from ninja import Router, Status
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group
 from helpwire.api.auth import agent_of
-from helpwire.api.schemas import AgentOut, ErrorOut, FieldOut, GroupOut, TagIn, TagOut
+from helpwire.api.schemas import ERRORS, AgentOut, FieldOut, GroupOut, TagIn, TagOut
 from helpwire.tickets import tags
 from helpwire.tickets.models import CustomField, Tag
 
 router = Router(tags=["directory"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut,
-                          429: ErrorOut}
 
 
 def _tag(t: Tag) -> dict[str, Any]:

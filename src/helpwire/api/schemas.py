@@ -42,6 +42,10 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# The error responses every endpoint documents.
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 422, 429)}
+
+
 # --- clients -------------------------------------------------------------------------------
 
 class IdentityOut(Schema):

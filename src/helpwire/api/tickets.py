@@ -17,7 +17,7 @@ from helpwire.accounts.models import Agent, Group
 from helpwire.api import serialize
 from helpwire.api.auth import agent_of
 from helpwire.api.schemas import (
-    ErrorOut,
+    ERRORS,
     Id,
     MergeTicketsIn,
     MessageIn,
@@ -42,8 +42,6 @@ from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.merge import merge_tickets
 
 router = Router(tags=["tickets"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                          422: ErrorOut, 429: ErrorOut}
 
 
 class TicketQuery(Schema):
