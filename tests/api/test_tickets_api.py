@@ -237,3 +237,20 @@ def test_it_serves_the_openapi_document_and_docs(api, db):
         assert path in paths
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_it_finds_a_new_ticket_by_an_inflected_russian_word_at_once(api, support):
+    created = _create(api, group_id=support.pk, subject="Вопрос",
+                      message="У сотрудников не приходит зарплата на карту")
+    body = api.get("/tickets", q="зарплату").json()
+    assert [t["id"] for t in body["items"]] == [created["id"]]
+    assert "<mark>" in body["hits"][0]["snippet"]
+    assert api.get("/tickets", q=f"#{created['number']}").json()["items"][0]["id"] == created["id"]
+    assert api.get("/tickets", q="anna@example.ru").json()["items"][0]["id"] == created["id"]
+    assert api.get("/tickets", q="отсутствующееслово").json()["items"] == []
+
+
+def test_it_searches_only_what_the_agent_may_see(api_as, admin, agent, claims):
+    _create(api_as(admin), group_id=claims.pk, message="Секретная претензия про зарплату")
+    assert api_as(agent).get("/tickets", q="зарплата").json()["items"] == []
+    assert len(api_as(admin).get("/tickets", q="зарплата").json()["items"]) == 1
