@@ -85,3 +85,6 @@ def test_it_adds_bulk_tickets() -> None:
     assert first_message_kinds() == {MessageKind.INBOUND}
     assert Message.objects.filter(ticket__in=added).count() >= 500
     assert counters.total(Q()) == Ticket.objects.count()  # queue counts include them
+    from helpwire.search.models import SearchDocument
+
+    assert SearchDocument.objects.count() == Ticket.objects.count()  # and search finds them

@@ -37,3 +37,12 @@ def test_it_caches_the_word_function():
 def test_it_makes_one_group_per_query_word():
     assert query_groups("Не пришли зарплаты!") == [("не",), ("прислать", "прийти"), ("зарплата",)]
     assert query_groups("!!!") == []
+
+
+def test_it_squeezes_only_new_terms_past_the_document_limit(monkeypatch):
+    from helpwire.search import documents
+
+    monkeypatch.setattr(documents, "MAX_DOC_CHARS", 20)
+    assert documents.squeeze(" аа бб", "вв") == " аа бб вв"
+    assert documents.squeeze("аа бб вв гг дд", "аа ее жж зз") == "аа бб вв гг дд ее жж"
+    assert documents.squeeze("", "аа") == "аа"

@@ -161,7 +161,7 @@ class PostgreSQLEngine:
             ids = [int(r[0]) for r in self._fetch(
                 f"SELECT ticket_id FROM (SELECT ticket_id, tsv FROM {TABLE} {below}"  # noqa: S608
                 f"ORDER BY ticket_id DESC LIMIT %s) newest WHERE tsv @@ {self.QUERY} "
-                "LIMIT %s", [*params, SCAN, tsquery, WINDOW])]
+                "ORDER BY ticket_id DESC LIMIT %s", [*params, SCAN, tsquery, WINDOW])]
             if ids:
                 yield self.rank(tsquery, ids)
             if len(ids) < WINDOW:

@@ -14,7 +14,6 @@ over 1 MB; search still finds every word, only the ranking stops counting repeat
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -35,7 +34,7 @@ TicketRow = tuple[int, str, str, str]  # id, status, subject, client name
 def squeeze(lemmas: str, extra: str = "") -> str:
     """Join ``lemmas`` and ``extra``, keeping the result under ``MAX_DOC_CHARS``: past the
     limit only terms not seen before are added."""
-    joined = f"{lemmas} {extra}".strip() if extra else lemmas
+    joined = f"{lemmas} {extra}" if lemmas and extra else (lemmas or extra)
     if len(joined) <= MAX_DOC_CHARS:
         return joined
     head = lemmas[:MAX_DOC_CHARS].rsplit(" ", 1)[0] if len(lemmas) > MAX_DOC_CHARS else lemmas
@@ -185,9 +184,6 @@ def client_tickets(client_id: int, *, limit: int | None = None) -> list[int]:
 def rebuild_client(client_id: int, *, batch: int = 500) -> int:
     """Rebuild every ticket of a client (after a rename), in batches; returns the count."""
     ids = client_tickets(client_id)
-    by_batch: dict[int, list[int]] = defaultdict(list)
-    for n, pk in enumerate(ids):
-        by_batch[n // batch].append(pk)
-    for chunk in by_batch.values():
-        rebuild(chunk)
+    for start in range(0, len(ids), batch):
+        rebuild(ids[start:start + batch])
     return len(ids)

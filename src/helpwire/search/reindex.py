@@ -17,9 +17,11 @@ from helpwire.search.backends import FTS, TABLE
 from helpwire.tickets.models import Ticket
 
 
-def reindex(*, batch: int = 2000, on_batch: Callable[[int], object] | None = None) -> int:
-    """Rebuild every document; returns the number of tickets seen."""
-    after, total = 0, 0
+def reindex(*, batch: int = 2000, on_batch: Callable[[int], object] | None = None,
+            after: int = 0) -> int:
+    """Rebuild every document of a ticket with an id above ``after`` (0: all of them);
+    returns the number of tickets seen."""
+    total = 0
     while True:
         with transaction.atomic():
             seen, after = documents.rebuild_range(after=after, limit=batch)

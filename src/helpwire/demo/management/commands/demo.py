@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from io import StringIO
 from typing import Any
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -15,7 +14,9 @@ from tqdm import tqdm
 from helpwire.demo import content
 from helpwire.demo.bulk import add_tickets
 from helpwire.demo.loader import BASE_TICKETS, DEFAULT_SEED, ensure_login, load_base
+from helpwire.search.reindex import reindex
 from helpwire.tickets import counters
+from helpwire.tickets.models import Ticket
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         _migrate()
         started = time.monotonic()
         if load_base(seed=options["seed"]):
-            self._rebuild_derived(reindex=True)
+            self._rebuild_derived(after=0, total=BASE_TICKETS, verbosity=0)
             self.stdout.write(
                 f"Loaded the demo data ({len(content.GROUPS)} groups, {len(content.AGENTS)} "
                 f"agents, ~300 clients, {BASE_TICKETS} tickets) in "
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data is already loaded; nothing was duplicated.")
         if count:
+            last_before = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first()
             started = time.monotonic()
             with tqdm(total=count, unit="ticket", unit_scale=True, disable=verbosity < 1,
                       desc="Adding tickets") as bar:
@@ -59,27 +61,23 @@ class Command(BaseCommand):
             took = max(time.monotonic() - started, 1e-6)
             self.stdout.write(f"Added {count} tickets in {took:.1f} s "
                               f"({count / took:.0f} tickets/s).")
-            if self._rebuild_derived(reindex=False):
-                self.stdout.write("Run `helpwire search reindex` to make them searchable.")
+            self._rebuild_derived(after=last_before or 0, total=count, verbosity=verbosity)
         line = ensure_login()
         others = ", ".join(a.email for a in content.AGENTS[1:])
         self.stdout.write(f"The other demo agents ({others}) use the same password.")
         self.stdout.write(line)
 
-    def _rebuild_derived(self, *, reindex: bool) -> bool:
-        """The demo writes no events, so what event hooks keep up to date is rebuilt here:
-        the queue counters always, the search index when asked (it takes minutes for a
-        million tickets). True when a search index exists and was left stale."""
+    def _rebuild_derived(self, *, after: int, total: int, verbosity: int) -> None:
+        """The demo writes no events, so what the event hooks keep up to date is rebuilt
+        here: the queue counters, the planner's statistics (after a bulk COPY it would think
+        the ticket table is tiny and pick plans that crawl at a million rows) and the search
+        documents of the tickets above ``after``."""
         counters.rebuild()
-        # Fresh statistics: after a bulk COPY the planner would otherwise think the ticket
-        # table is tiny and pick plans that crawl at a million rows.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        if "search" not in get_commands():
-            return False
-        if reindex:
-            call_command("search", "reindex", verbosity=0, stdout=StringIO())
-        return not reindex
+        with tqdm(total=total, unit="ticket", unit_scale=True, disable=verbosity < 1,
+                  desc="Indexing for search") as bar:
+            reindex(after=after, on_batch=bar.update)
 
 
 def _migrate() -> None:
