@@ -254,3 +254,16 @@ def test_it_searches_only_what_the_agent_may_see(api_as, admin, agent, claims):
     _create(api_as(admin), group_id=claims.pk, message="Секретная претензия про зарплату")
     assert api_as(agent).get("/tickets", q="зарплата").json()["items"] == []
     assert len(api_as(admin).get("/tickets", q="зарплата").json()["items"]) == 1
+
+
+def test_it_filters_by_custom_fields(api, support):
+    CustomField.objects.create(key="topic", label="Тема", kind=FieldKind.LIST,
+                               options=["Доставка", "Оплата"])
+    CustomField.objects.create(key="call", label="Звонок", kind=FieldKind.CHECKBOX)
+    paid = _create(api, group_id=support.pk, fields={"topic": "Оплата", "call": True})
+    _create(api, group_id=support.pk, fields={"topic": "Доставка"})
+    assert [t["id"] for t in api.get("/tickets", field="topic=Оплата").json()["items"]] == [
+        paid["id"]]
+    assert [t["id"] for t in api.get("/tickets", field="call=true").json()["items"]] == [
+        paid["id"]]
+    assert api.get("/tickets", field="topic").status_code == 400

@@ -10,6 +10,7 @@ from django.test import Client as Browser
 from django.utils import timezone
 
 from helpwire.automation.models import ReplyTemplate
+from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import Change, Message, Status, Ticket
 from tests.conftest import as_agent
 
@@ -258,3 +259,17 @@ def test_it_counts_queues_exactly_as_the_lists_show_them(agent, inbound, support
     for queue in queues.builtin(agent):
         listed = ticket_queryset(viewer=agent, filters=queue.filters).count()
         assert counts[queue.slug] == listed, queue.slug
+
+
+def test_it_filters_the_list_by_a_custom_field(browser_as, agent, inbound, support):
+    from helpwire.tickets.models import CustomField, FieldKind
+
+    CustomField.objects.create(key="topic", label="Тема", kind=FieldKind.LIST,
+                               options=["Доставка", "Оплата"])
+    a = inbound("a", thread="fa").ticket
+    b = inbound("b", thread="fb").ticket
+    for t, topic in ((a, "Оплата"), (b, "Доставка")):
+        update_ticket(ticket=t, actor=as_agent(agent), group=support,
+                      field_values={"topic": topic})
+    html = browser_as(agent).get("/queues/all/", {"cf_topic": "Оплата"}).content.decode()
+    assert f"/tickets/{a.pk}/" in html and f"/tickets/{b.pk}/" not in html

@@ -38,7 +38,7 @@ from helpwire.conversations.types import InboundMessage, Sender
 from helpwire.core.actors import Actor
 from helpwire.tickets import selectors
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
-from helpwire.tickets.filters import TicketFilter
+from helpwire.tickets.filters import TicketFilter, parse_field_params
 from helpwire.tickets.merge import merge_tickets
 
 router = Router(tags=["tickets"])
@@ -57,6 +57,8 @@ class TicketQuery(Schema):
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    field: list[Short] = Field(default=[], description="Custom field filter, key=value "
+                               "(repeat for several; nested lists as “A › B”).")
     q: Short | None = Field(default=None, description="Number, email, phone or words.")
     cursor: Short | None = None
     limit: int = Field(default=50, ge=1, le=200)
@@ -67,7 +69,7 @@ class TicketQuery(Schema):
             group=self.group, tag=self.tag, channel=self.channel, client=self.client,
             company=self.company, created_after=self.created_after,
             created_before=self.created_before, updated_after=self.updated_after,
-            updated_before=self.updated_before,
+            updated_before=self.updated_before, fields=parse_field_params(list(self.field)),
         )
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.models import Priority, Status, Tag, Ticket
+from helpwire.tickets.models import FieldValue, Priority, Status, Tag, Ticket
 
 UNASSIGNED = "none"
 
@@ -31,6 +31,8 @@ class TicketFilter:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    # Custom field key → value (a list option, text, "true"/"false", or "A › B" for nested).
+    fields: dict[str, str] = field(default_factory=dict)
 
     def clean(self) -> TicketFilter:
         for value in self.status:
@@ -80,6 +82,9 @@ class TicketFilter:
             tagged = Ticket.tags.through.objects.filter(
                 Q(tag_id__in=tag_tree.subtree(tag).values("pk"))).values("ticket_id")
             qs = qs.filter(pk__in=tagged)
+        for key, raw in self.fields.items():
+            qs = qs.filter(pk__in=FieldValue.objects.filter(
+                field__key=key, value=_field_value(raw)).values("ticket_id"))
         for lookup, value in (("created_at__gte", self.created_after),
                               ("created_at__lt", self.created_before),
                               ("updated_at__gte", self.updated_after),
@@ -87,3 +92,25 @@ class TicketFilter:
             if value is not None:
                 qs = qs.filter(**{lookup: value})
         return qs
+
+
+def _field_value(raw: str) -> object:
+    """A filter value as it is stored: booleans for checkboxes, a path for nested lists."""
+    if raw in ("true", "false"):
+        return raw == "true"
+    if "›" in raw:
+        return [part.strip() for part in raw.split("›") if part.strip()]
+    return raw
+
+
+def parse_field_params(values: list[str]) -> dict[str, str]:
+    """``key=value`` pairs from a query string (the API's and the list's ``field``)."""
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(_("A field filter looks like key=value."),
+                                  code="invalid_field")
+        out[key.strip()] = value.strip()
+    return out
+

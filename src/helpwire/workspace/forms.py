@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
-from helpwire.tickets.models import Priority, Status
+from helpwire.tickets.models import CustomField, FieldKind, Priority, Status
 
 
 class FilterForm(forms.Form):
@@ -36,6 +36,20 @@ class FilterForm(forms.Form):
         choices = [("", "—"), (UNASSIGNED, _("Nobody"))] + [
             (str(pk), name) for pk, name in agents]
         self.fields["assignee"].choices = choices  # type: ignore[attr-defined]
+        # One filter per active custom field [TK8]: lists as choices, text as text.
+        for custom in CustomField.objects.filter(is_active=True):
+            name = f"cf_{custom.key}"
+            if custom.kind == FieldKind.LIST:
+                self.fields[name] = forms.ChoiceField(
+                    label=custom.label, required=False,
+                    choices=[("", "—")] + [(str(o), str(o)) for o in custom.options])
+            elif custom.kind == FieldKind.CHECKBOX:
+                self.fields[name] = forms.ChoiceField(
+                    label=custom.label, required=False,
+                    choices=[("", "—"), ("true", _("yes")), ("false", _("no"))])
+            else:
+                self.fields[name] = forms.CharField(label=custom.label, required=False,
+                                                    max_length=500)
 
     def to_filter(self, base: TicketFilter | None = None) -> TicketFilter:
         data = self.cleaned_data if self.is_valid() else {}
@@ -52,6 +66,8 @@ class FilterForm(forms.Form):
             company=data.get("company") or f.company,
             created_after=data.get("created_after"),
             created_before=data.get("created_before"),
+            fields={name[3:]: value for name, value in data.items()
+                    if name.startswith("cf_") and value} or f.fields,
         )
 
     def saved_filters(self) -> dict[str, Any]:
