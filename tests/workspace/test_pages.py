@@ -273,3 +273,14 @@ def test_it_filters_the_list_by_a_custom_field(browser_as, agent, inbound, suppo
                       field_values={"topic": topic})
     html = browser_as(agent).get("/queues/all/", {"cf_topic": "Оплата"}).content.decode()
     assert f"/tickets/{a.pk}/" in html and f"/tickets/{b.pk}/" not in html
+
+
+def test_it_shows_status_changes_in_grey_inside_the_conversation(browser_as, agent, ticket):
+    from helpwire.tickets.actions import set_status
+
+    set_status(ticket=ticket, status="pending", actor=as_agent(agent))
+    agent.language = "en"
+    agent.save()
+    html = browser_as(agent).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'class="sysevent"' in html
+    assert "new → pending" in html

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts.models import Agent, Group
@@ -48,6 +49,21 @@ from helpwire.workspace.views.common import (
 from helpwire.workspace.views.queues import sidebar
 
 SETTABLE = [(s, label) for s, label in Status.choices if s not in ("new", "merged")]
+# History lines shown inside the conversation, in grey, where they happened.
+TIMELINE_FIELDS = {"status": gettext_lazy("status"), "assignee": gettext_lazy("assignee"),
+                   "group": gettext_lazy("group"), "merged": gettext_lazy("merged in"),
+                   "merged_into": gettext_lazy("merged into"),
+                   "client": gettext_lazy("client")}
+
+
+def timeline(ticket: Ticket) -> list[tuple[str, Any]]:
+    """Messages and the main changes in time order (both come prefetched)."""
+    items: list[tuple[Any, int, str, Any]] = [
+        (m.created_at, 0, "message", m) for m in ticket.messages.all()]
+    items += [(c.created_at, 1, "change", c) for c in ticket.history.all()
+              if c.field in TIMELINE_FIELDS]
+    items.sort(key=lambda item: (item[0], item[1]))
+    return [(kind, obj) for _at, _order, kind, obj in items]
 
 
 def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
@@ -61,6 +77,8 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         tickets__client=ticket.client, is_active=True).exclude(pk=ticket.channel_id).distinct()]
     return {
         "ticket": ticket,
+        "timeline": timeline(ticket),
+        "timeline_fields": TIMELINE_FIELDS,
         "contacts": may_see_contacts(agent),
         "other_tickets": others,
         "field_rows": field_rows,
