@@ -28,10 +28,14 @@ class Command(BaseCommand):
             subprocess.Popen([*me, "worker", "--verbosity", "0"]),
         ]
         url = f"http://{host}:{port}/"
-        self.stdout.write(f"Helpwire is running at {url} (admin: {url}admin/)")
+        self.stdout.write(f"Helpwire is running at {url} — workspace {url}login/, "
+                          f"Django admin {url}admin/, API docs {url}api/v1/docs")
         login = Path(settings.DATA_DIR) / "demo-login.txt"
         if login.exists():
-            self.stdout.write(login.read_text().strip())
+            # The file names the configured base URL; say where this server really is.
+            line = login.read_text().strip()
+            self.stdout.write(line.replace(settings.HELPWIRE_BASE_URL.rstrip("/") + "/",
+                                           url))
         self.stdout.write("Press Ctrl-C to stop.")
         self._wait(children)
 
