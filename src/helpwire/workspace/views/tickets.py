@@ -68,8 +68,8 @@ def timeline(ticket: Ticket) -> list[tuple[str, Any]]:
 
 def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     agent = viewer(request)
-    others = (selectors.ticket_queryset(viewer=agent).filter(client=ticket.client)
-              .exclude(pk=ticket.pk).select_related("channel").order_by("-created_at")[:20])
+    others = list(selectors.ticket_queryset(viewer=agent).filter(client=ticket.client)
+                  .exclude(pk=ticket.pk).select_related("channel").order_by("-created_at")[:20])
     values = ticket_fields.current(ticket)
     field_rows = [{"field": f, "value": values.get(f.key)}
                   for f in ticket_fields.for_channel(ticket.channel_id)]
@@ -81,6 +81,7 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "timeline_fields": TIMELINE_FIELDS,
         "contacts": may_see_contacts(agent),
         "other_tickets": others,
+        "merge_candidates": [t for t in others if t.status != Status.MERGED],
         "field_rows": field_rows,
         "statuses": SETTABLE,
         "priorities": Priority.choices,
