@@ -12,10 +12,10 @@ from django.urls import path
 
 django_app = get_asgi_application()
 
-from helpwire.workspace.live import LiveConsumer  # noqa: E402  (needs the app registry)
+from helpwire.workspace.live import LiveConsumer, SameOrigin  # noqa: E402  (app registry)
 
 application = ProtocolTypeRouter({
     "http": django_app,
-    "websocket": AllowedHostsOriginValidator(
-        AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())]))),
+    "websocket": SameOrigin(AllowedHostsOriginValidator(
+        AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())])))),
 })

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -116,3 +117,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def presence(self, message: dict[str, Any]) -> None:
         if message["agent"] != self.agent.pk:
             await self.send_json(message)
+
+
+class SameOrigin:
+    """Refuse websocket handshakes whose Origin is not the host they were sent to, so a
+    page on another site can never ride an agent's session (cross-site socket hijacking),
+    whatever ALLOWED_HOSTS says."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        headers = dict(scope.get("headers") or [])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not origin or urlsplit(origin).netloc != host:
+            await send({"type": "websocket.close", "code": 4403})
+            return None
+        return await self.app(scope, receive, send)
+
