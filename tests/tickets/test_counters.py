@@ -36,3 +36,13 @@ def test_it_keeps_counts_in_step_with_every_change(inbound, agent, support, clai
     assert _cells() == _recount()
     counters.rebuild()
     assert _cells() == _recount()
+
+
+def test_it_keeps_counts_when_an_agent_is_disabled(inbound, agent):
+    from helpwire.accounts.actions import disable_agent
+
+    t = inbound("x", thread="d").ticket
+    assign(ticket=t, assignee=agent, actor=as_agent(agent))
+    disable_agent(agent=agent)
+    assert _cells() == _recount()
+    assert Ticket.objects.get(pk=t.pk).history.filter(field="assignee", new="").exists()

@@ -35,13 +35,18 @@ def create_agent(*, email: str, name: str, role: str = Role.AGENT, password: str
 @transaction.atomic
 def disable_agent(*, agent: Agent) -> Agent:
     """Off in one step: no login, no API tokens, his open tickets go back to the queue."""
+    from helpwire.core.actors import Actor
+    from helpwire.tickets.actions import update_ticket
     from helpwire.tickets.models import Status, Ticket
 
     agent.is_active = False
     agent.save(update_fields=["is_active"])
     ApiToken.objects.filter(agent=agent, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    Ticket.objects.filter(assignee=agent).exclude(
-        status__in=[Status.CLOSED, Status.MERGED, Status.SPAM]).update(assignee=None)
+    # Through the action, so each ticket's history, event and queue counts follow.
+    actor = Actor.system("agent disabled")
+    for ticket in Ticket.objects.filter(assignee=agent).exclude(
+            status__in=[Status.CLOSED, Status.MERGED, Status.SPAM]):
+        update_ticket(ticket=ticket, actor=actor, assignee=None)
     return agent
 
 
