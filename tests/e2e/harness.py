@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.helpwire_process import Process, helpwire_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -84,25 +79,16 @@ print(t.number)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
     env: dict[str, str]
     log: Path
+    process: Process
     seed: dict[str, Any] = field(default_factory=dict)
 
     def shell(self, code: str) -> str:
-        """Run code in ``helpwire shell`` against the server's data dir; its last line."""
-        out = subprocess.run([sys.executable, "-m", "helpwire", "shell", "-c", code],
-                             env=self.env, capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr[-3000:]
-        return out.stdout.strip().splitlines()[-1]
+        return self.process.shell(code)
 
     def client_writes(self, *, text: str, thread: str, external_id: str,
                       subject: str = "", name: str = "Олег Покупатель",
@@ -112,42 +98,13 @@ class Server:
             external_id=external_id)))
 
 
-
 @contextmanager
 def running_server(data: Path) -> Iterator[Server]:
-    """``helpwire run`` on a free port over ``data``, seeded; the process group is stopped
-    on exit."""
-    env = {**os.environ, "HELPWIRE_DATA_DIR": str(data)}
-    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "HELPWIRE_LANGUAGE"):
-        env.pop(name, None)  # the embedded set-up, whatever the surrounding run uses
-    port = _free_port()
-    log = data / "server.log"
-    with log.open("wb") as out:  # a file, not a pipe: uvicorn's access log never blocks
-        proc = subprocess.Popen([sys.executable, "-m", "helpwire", "run", "--port", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:  # noqa: S310
-                    assert r.read() == b"ok"
-                    break
-            except OSError:
-                assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.3)
-        server = Server(url=url, env=env, log=log)
+    """``helpwire run`` on a free port over ``data``, seeded; stopped on exit."""
+    with helpwire_run(data) as process:
+        server = Server(url=process.url, env=process.env, log=process.log, process=process)
         server.seed = json.loads(server.shell(SEED.format(password=PASSWORD)))
         yield server
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
 
 
 def log_in(browser: Any, server: Server, email: str, shot: Any = None) -> Any:
