@@ -160,9 +160,8 @@ def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> A
         current = {t.path for t in ticket.tags.all()}
         add += payload.tags
         remove += [p for p in current if p not in set(payload.tags)]
-    with transaction.atomic():
-        update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), add_tags=add,
-                      remove_tags=remove, field_values=payload.fields, **changes)
+    update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), add_tags=add,
+                  remove_tags=remove, field_values=payload.fields, **changes)
     return _detail(request, ticket_id)
 
 
@@ -194,7 +193,7 @@ def put_reminder(request: HttpRequest, ticket_id: Id, payload: ReminderIn) -> An
     viewer = agent_of(request)
     ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
     set_reminder(ticket=ticket, at=payload.at, actor=Actor.of_agent(viewer))
-    return serialize.ticket(selectors.ticket_detail(viewer=viewer, pk=ticket_id))
+    return serialize.ticket(selectors.visible_ticket(viewer=viewer, pk=ticket_id))
 
 
 @router.delete("/tickets/{ticket_id}/reminder", response={200: TicketOut, **ERRORS},
@@ -203,4 +202,4 @@ def delete_reminder(request: HttpRequest, ticket_id: Id) -> Any:
     viewer = agent_of(request)
     ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
     clear_reminder(ticket=ticket, actor=Actor.of_agent(viewer))
-    return serialize.ticket(selectors.ticket_detail(viewer=viewer, pk=ticket_id))
+    return serialize.ticket(selectors.visible_ticket(viewer=viewer, pk=ticket_id))

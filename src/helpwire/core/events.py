@@ -63,14 +63,15 @@ def in_transaction(*kinds: str) -> Callable[[Subscriber], Subscriber]:
 
 
 def emit(kind: str, *, actor: Actor, ticket_id: int | None = None, **payload: object) -> Event:
-    event = Event.objects.create(kind=kind, ticket_id=ticket_id, payload=payload, **actor.columns())
+    listened = bool(_subscribers.get(kind) or _subscribers.get("*"))
+    now = timezone.now()
+    # Nobody listens: the row is born handled, so the outbox sweep has nothing to retry.
+    event = Event.objects.create(kind=kind, ticket_id=ticket_id, payload=payload, created_at=now,
+                                 dispatched_at=None if listened else now, **actor.columns())
     for hook in _inline.get(kind, []):
         hook(event)
-    if _subscribers.get(kind) or _subscribers.get("*"):
+    if listened:
         transaction.on_commit(lambda: dispatch_event.enqueue(event.pk))
-    else:
-        # Nobody listens: mark it handled now so the outbox sweep has nothing to retry.
-        Event.objects.filter(pk=event.pk).update(dispatched_at=event.created_at)
     return event
 
 

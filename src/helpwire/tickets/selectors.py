@@ -83,7 +83,9 @@ def ticket_detail(*, viewer: Agent, pk: int) -> Ticket:
 
 
 def visible_ticket(*, viewer: Agent, pk: int) -> Ticket:
-    ticket = visible_tickets(viewer).filter(pk=pk).first()
+    """One ticket with what a list row shows (no conversation), or 404."""
+    ticket = (visible_tickets(viewer).filter(pk=pk).select_related(*LIST_RELATED)
+              .prefetch_related("tags").first())
     if ticket is None:
         raise Http404(_("No such ticket."))
     return ticket
