@@ -21,7 +21,7 @@ from django.utils import timezone
 from helpwire.accounts.models import Agent
 from helpwire.connectors.models import Channel
 from helpwire.conversations import ingest, reply
-from helpwire.conversations.types import InboundMessage, Sender
+from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.core.actors import Actor
 from helpwire.tickets.actions import set_reminder
 agent = Agent.objects.create_user("smoke@example.com", "pw-123456", name="Smoke", role="admin")

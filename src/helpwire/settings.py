@@ -159,6 +159,8 @@ TASKS = {
 # Outbound delivery: attempts before a message is marked failed, and the first backoff.
 HELPWIRE_DELIVERY_MAX_ATTEMPTS = 6
 HELPWIRE_DELIVERY_BACKOFF_SECONDS = 30
+# A worker's claim on a delivery attempt; past it the attempt is presumed dead and retried.
+HELPWIRE_DELIVERY_LEASE_SECONDS = int(os.environ.get("HELPWIRE_DELIVERY_LEASE_SECONDS", "300"))
 
 # --- API ---------------------------------------------------------------------------------
 # Requests per token (or per logged-in agent) before 429 with Retry-After.

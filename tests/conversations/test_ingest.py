@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from helpwire.clients.models import Client, Company, CompanyDomain, Identity
+from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest
-from helpwire.conversations.types import InboundAttachment, InboundMessage, Sender
 from helpwire.core.models import Event
 from helpwire.tickets.models import Attachment, Message, MessageKind, Status, Ticket
 

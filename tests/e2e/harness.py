@@ -25,7 +25,7 @@ from helpwire.accounts.models import Group
 from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.models import Channel
 from helpwire.conversations import ingest
-from helpwire.conversations.types import InboundMessage, Sender
+from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.tickets import tags
 
 support = Group.objects.create(name="Техподдержка")
@@ -70,7 +70,7 @@ print(json.dumps({{
 CLIENT_MESSAGE = """
 from helpwire.connectors.models import Channel
 from helpwire.conversations import ingest
-from helpwire.conversations.types import InboundMessage, Sender
+from helpwire.connectors.types import InboundMessage, Sender
 t = ingest(InboundMessage(channel_id=Channel.builtin("api").pk,
                           sender=Sender(name={name!r}, email={email!r}), text={text!r},
                           subject={subject!r}, thread_key={thread!r},

@@ -6,12 +6,12 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from helpwire.accounts.permissions import visible_tickets
 from helpwire.clients.actions import merge_clients, update_client
 from helpwire.conversations import reply
 from helpwire.search import documents
 from helpwire.search.models import SearchDocument
 from helpwire.search.query import matching_ticket_ids, search
+from helpwire.tickets.access import visible_tickets
 from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.merge import merge_tickets
 from helpwire.tickets.models import Message, Ticket

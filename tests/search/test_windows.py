@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpwire.accounts.permissions import visible_tickets
 from helpwire.search import backends
+from helpwire.tickets.access import visible_tickets
 from helpwire.tickets.models import Ticket
 
 

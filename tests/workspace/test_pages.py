@@ -203,7 +203,7 @@ def test_it_shows_and_edits_the_client_card(browser_as, agent, ticket):
 
 def test_it_downloads_attachments_only_for_those_who_may_see_them(browser_as, agent, other_agent,
                                                                   inbound, support):
-    from helpwire.conversations.types import InboundAttachment
+    from helpwire.connectors.types import InboundAttachment
 
     t = inbound("Файл", thread="f", attachments=(
         InboundAttachment(filename="<img src=x>.html", content=b"<script>x</script>",

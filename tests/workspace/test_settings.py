@@ -11,10 +11,10 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from helpwire.accounts.models import Agent, ApiToken, Group, Role
-from helpwire.accounts.permissions import visible_tickets
 from helpwire.automation.models import ReplyTemplate
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import tags as tag_tree
+from helpwire.tickets.access import visible_tickets
 from helpwire.tickets.models import CustomField, FieldKind, Status, Tag
 from helpwire.workspace.settings_forms import (
     format_options,

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -33,8 +32,8 @@ from helpwire.api.schemas import (
     TicketPatch,
 )
 from helpwire.connectors.models import Channel, ChannelKind
+from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.conversations import ingest, reply
-from helpwire.conversations.types import InboundMessage, Sender
 from helpwire.core.actors import Actor
 from helpwire.tickets import selectors
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
@@ -180,10 +179,9 @@ def add_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> Any:
 def merge(request: HttpRequest, ticket_id: Id, payload: MergeTicketsIn) -> Any:
     viewer = agent_of(request)
     target = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
-    with transaction.atomic():
-        for pk in dict.fromkeys(payload.ticket_ids):
-            source = selectors.visible_ticket(viewer=viewer, pk=pk)
-            merge_tickets(source=source, target=target, actor=Actor.of_agent(viewer))
+    sources = [selectors.visible_ticket(viewer=viewer, pk=pk)
+               for pk in dict.fromkeys(payload.ticket_ids)]
+    merge_tickets(target=target, sources=sources, actor=Actor.of_agent(viewer))
     return _detail(request, ticket_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +68,30 @@ def live(client: Client) -> Client:
     return client
 
 
+def hold(client: Client) -> Client:
+    """The live card, held against a concurrent merge until the caller's transaction ends.
+
+    Intake attaches tickets to the card it identified; a merge committing in between would
+    leave the new ticket on the merged-away card. On PostgreSQL ``FOR KEY SHARE`` lets any
+    number of messages of one client in at once but waits for (and then sees) a merge,
+    which locks both cards ``FOR UPDATE``. SQLite runs one writer at a time anyway."""
+    seen: set[int] = set()
+    while client.pk not in seen:
+        seen.add(client.pk)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT merged_into_id FROM clients_client WHERE id = %s "
+                               "FOR KEY SHARE", [client.pk])
+                row = cursor.fetchone()
+            merged_into = row[0] if row else None
+        else:
+            merged_into = client.merged_into_id
+        if not merged_into:
+            return client
+        client = Client.objects.get(pk=merged_into)
+    return client
+
+
 def _attach(client: Client, pairs: Iterable[tuple[str, str]]) -> list[Identity]:
     """Add identities that nobody owns yet; ones owned by another card are left alone."""
     added = []
@@ -81,6 +105,18 @@ def _attach(client: Client, pairs: Iterable[tuple[str, str]]) -> list[Identity]:
         if created:
             added.append(identity)
     return added
+
+
+def _new_card(*, actor: Actor, name: str, pairs: list[tuple[str, str]]) -> Client:
+    company = _company_for(pairs)
+    fallback = next((v for _k, v in pairs), "")
+    client = Client.objects.create(name=(name or fallback).strip()[:200], company=company,
+                                   is_internal=bool(company and company.is_internal))
+    if pairs:  # the strongest identity decides who owns the card: a conflict is a race lost
+        kind, value = pairs[0]
+        Identity.objects.create(client=client, kind=kind, value=value)
+        _attach(client, pairs[1:])
+    return client
 
 
 def _company_for(pairs: Iterable[tuple[str, str]]) -> Company | None:
@@ -114,10 +150,21 @@ def create_client(*, actor: Actor, name: str = "", email: str = "", phone: str =
 
 
 def identify_or_create(*, actor: Actor, name: str, pairs: list[tuple[str, str]]) -> Client:
-    """The card these identities lead to, learning any new ones; or a new card [CL2]."""
+    """The card these identities lead to, learning any new ones; or a new card [CL2].
+
+    Two first messages from one new address at once: both try to create a card, the
+    identity's unique key makes the second wait for the first and fail, and the second
+    then takes the first's card — one address, one card."""
     client = find_by_identities(pairs)
     if client is None:
-        return create_client(actor=actor, name=name, pairs=pairs)
+        try:
+            with transaction.atomic():
+                return _new_card(actor=actor, name=name, pairs=pairs)
+        except IntegrityError:
+            client = find_by_identities(pairs)
+            if client is None:
+                raise
+    client = hold(client)
     _attach(client, pairs)
     if not client.name and name:
         client.name = name[:200]
@@ -171,21 +218,22 @@ def update_client(*, client: Client, actor: Actor, name: object = _UNSET,
 
 @transaction.atomic
 def merge_clients(*, source: Client, target: Client, actor: Actor) -> Client:
-    """Fold a duplicate card into another: every ticket and identity moves [CL7]."""
-    from helpwire.tickets.models import Change, Ticket
-
+    """Fold a duplicate card into another: every identity moves here, and every ticket
+    moves in the tickets app's hook on ``client.merged`` (each with its own history line
+    and event) [CL7]. Both cards are locked (ascending id) and re-read, so two merges at once
+    cannot make a cycle and a message arriving meanwhile waits, then lands on the target."""
     permissions.require(actor, "client.merge")
-    source, target = live(source), live(target)
-    if source.pk == target.pk:
-        raise ValidationError(_("Choose two different clients to merge."), code="invalid_merge")
+    while True:
+        source, target = live(source), live(target)
+        if source.pk == target.pk:
+            raise ValidationError(_("Choose two different clients to merge."),
+                                  code="invalid_merge")
+        locked = {c.pk: c for c in Client.objects.select_for_update()
+                  .filter(pk__in=sorted({source.pk, target.pk})).order_by("pk")}
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id is None and target.merged_into_id is None:
+            break  # held: no other merge can touch either card until we commit
     now = timezone.now()
-    ticket_ids = list(Ticket.objects.filter(client=source).values_list("pk", flat=True))
-    Ticket.objects.filter(pk__in=ticket_ids).update(client=target)
-    Change.objects.bulk_create(
-        Change(ticket_id=pk, field="client", old=str(source), new=str(target), created_at=now,
-               **actor.columns())
-        for pk in ticket_ids
-    )
     Identity.objects.filter(client=source).update(client=target)
     fill = {}
     for attr in ("company", "responsible"):
@@ -203,5 +251,5 @@ def merge_clients(*, source: Client, target: Client, actor: Actor) -> Client:
     source.updated_at = now
     source.save(update_fields=["merged_into", "updated_at"])
     events.emit(events.CLIENT_MERGED, actor=actor, source_id=source.pk, target_id=target.pk,
-                tickets_moved=len(ticket_ids))
+                source_name=str(source), target_name=str(target))
     return target

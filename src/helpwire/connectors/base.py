@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from helpwire.conversations.types import InboundMessage
+from helpwire.connectors.types import InboundMessage
 
 
 class TemporaryFailure(Exception):
@@ -35,6 +35,9 @@ class OutboundMessage:
     recipients: Mapping[str, str]  # identity kind → value, e.g. {"email": "a@b.c"}
     attachments: list[tuple[str, str, str]] = field(default_factory=list)  # name, type, path
     in_reply_to: str = ""
+    # The same on every attempt (an email's Message-ID, a provider's idempotency key):
+    # delivery is at least once, and the receiver drops a repeat by this key.
+    delivery_key: str = ""
 
 
 @dataclass(frozen=True)

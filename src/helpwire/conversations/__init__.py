@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from helpwire.connectors.types import InboundMessage
     from helpwire.conversations.intake import IngestResult
-    from helpwire.conversations.types import InboundMessage
     from helpwire.tickets.models import Message
 
 

@@ -6,3 +6,7 @@ class ConversationsConfig(AppConfig):
     name = "helpwire.conversations"
     label = "conversations"
     verbose_name = _("Conversations")
+
+    def ready(self) -> None:
+        # Registers the stuck-delivery and orphan-file sweeps with the scheduler.
+        from helpwire.conversations import attachments, tasks  # noqa: F401

@@ -3,7 +3,8 @@
 Every connector (and the API, and an agent recording a call) hands an ``InboundMessage``
 here. In one transaction: drop exact duplicates, identify the client, thread the message
 onto a ticket (or open one), store it with its attachments, and record the events that
-rules, SLA and webhooks subscribe to.
+rules, SLA and webhooks subscribe to. Locks follow ``tickets.locks``: the conversation key,
+then the client card, then the ticket.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group
 from helpwire.clients.actions import identify_or_create, identity_pairs
 from helpwire.connectors.models import Channel
+from helpwire.connectors.types import InboundMessage
 from helpwire.conversations import attachments
 from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_html
-from helpwire.conversations.types import InboundMessage
 from helpwire.core import events
 from helpwire.core.actors import Actor
-from helpwire.tickets import actions
+from helpwire.tickets import actions, locks
 from helpwire.tickets.merge import resolve_merged
 from helpwire.tickets.models import Message, MessageKind, Status, ThreadKey, Ticket
 
@@ -48,15 +49,32 @@ def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None,
     ticket opens). With ``as_client`` the message is the client's own words passed on by an
     integration (a site form through the API): authored by the client, the ticket stays new.
     """
+    if recorded_by is not None:
+        permissions.require(recorded_by, "ticket.create")
+        # An agent can be told "too large" and try again; refuse before writing anything.
+        for item in inbound.attachments:
+            attachments.check_size(item)
+    duplicate = _existing(inbound)
+    if duplicate is not None:
+        return duplicate
+    # Files first, durably, outside the transaction: a row never exists without its file.
+    files = attachments.prepare(inbound.attachments)
     try:
-        return _ingest(inbound, recorded_by, as_client)
+        result = _ingest(inbound, recorded_by, as_client, files)
     except IntegrityError:
+        attachments.discard(files)
         # Two workers took the same message at once: the loser's transaction rolled back
         # whole, and the winner's copy is the answer.
         duplicate = _existing(inbound)
         if duplicate is None:
             raise
         return duplicate
+    except BaseException:
+        attachments.discard(files)
+        raise
+    if result.duplicate:
+        attachments.discard(files)
+    return result
 
 
 def _existing(inbound: InboundMessage) -> IngestResult | None:
@@ -67,15 +85,32 @@ def _existing(inbound: InboundMessage) -> IngestResult | None:
     return IngestResult(ticket=message.ticket, message=message, duplicate=True) if message else None
 
 
-def _find_thread(channel: Channel, inbound: InboundMessage) -> Ticket | None:
-    keys = [k for k in (inbound.thread_key, *inbound.related_keys) if k]
+def _keys(inbound: InboundMessage) -> list[str]:
+    return list(dict.fromkeys(k[:500] for k in (inbound.thread_key, *inbound.related_keys) if k))
+
+
+def _find_thread(channel: Channel, keys: list[str]) -> Ticket | None:
+    """The ticket the first known key leads to, locked, following merges (each hop locked
+    and re-read, so a merge committing meanwhile is followed, not missed)."""
     if not keys:
         return None
     rows = {tk.key: tk.ticket_id for tk in ThreadKey.objects.filter(channel=channel, key__in=keys)}
     for key in keys:
         if key in rows:
-            return resolve_merged(Ticket.objects.select_for_update().get(pk=rows[key]))
+            return resolve_merged(locks.lock_ticket(rows[key]), lock=True)
     return None
+
+
+def _remember_keys(channel: Channel, keys: list[str], ticket: Ticket) -> None:
+    """Every key of the message now leads to this ticket (a closed ticket's keys lead to
+    its follow-up)."""
+    known = {tk.key: tk for tk in ThreadKey.objects.filter(channel=channel, key__in=keys)}
+    for key in keys:
+        tk = known.get(key)
+        if tk is None:
+            ThreadKey.objects.create(channel=channel, key=key, ticket=ticket)
+        elif tk.ticket_id != ticket.pk:
+            ThreadKey.objects.filter(pk=tk.pk).update(ticket=ticket)
 
 
 def _defaults(inbound: InboundMessage) -> dict[str, object]:
@@ -105,27 +140,25 @@ def _defaults(inbound: InboundMessage) -> dict[str, object]:
 
 
 @transaction.atomic
-def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool) -> IngestResult:
-    if recorded_by is not None:
-        permissions.require(recorded_by, "ticket.create")
+def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool,
+            files: list[attachments.Prepared]) -> IngestResult:
+    keys = _keys(inbound)
+    # One key, one ticket: a second message on the same new key waits here for the first
+    # to commit its ticket and key, then joins it.
+    locks.lock_thread_keys(inbound.channel_id, keys)
     duplicate = _existing(inbound)
     if duplicate is not None:
         return duplicate
-    if recorded_by is not None:
-        # An agent can be told "too large" and try again; refuse before writing anything.
-        for item in inbound.attachments:
-            attachments.check_size(item)
     channel = Channel.objects.get(pk=inbound.channel_id)
     sender = inbound.sender
     pairs, problems = identity_pairs(email=sender.email, phone=sender.phone,
                                      handles=sender.handles, strict=recorded_by is not None)
-    intake = Actor.system(channel.name)
-    client = identify_or_create(actor=intake, name=sender.name, pairs=pairs)
+    client = identify_or_create(actor=Actor.system(channel.name), name=sender.name, pairs=pairs)
     by_agent = recorded_by is not None and not as_client
     actor = Actor.of_agent(recorded_by) if by_agent else Actor.of_client(client)  # type: ignore[arg-type]
     at = inbound.received_at or timezone.now()
 
-    ticket = _find_thread(channel, inbound)
+    ticket = _find_thread(channel, keys)
     created = False
     if ticket is None or ticket.status == Status.CLOSED:
         # A message on a closed ticket starts a new one that remembers the old.
@@ -134,9 +167,7 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool)
             previous=ticket, created_at=at, **_defaults(inbound),  # type: ignore[arg-type]
         )
         created = True
-    for key in {k for k in (inbound.thread_key, *inbound.related_keys) if k}:
-        ThreadKey.objects.update_or_create(channel=channel, key=key[:500],
-                                           defaults={"ticket": ticket})
+    _remember_keys(channel, keys, ticket)
 
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text)
     meta = dict(inbound.meta)
@@ -150,8 +181,7 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool)
         external_id=inbound.external_id or None, meta=meta, created_at=at,
         **actor.columns(),
     )
-    for item in inbound.attachments:
-        attachments.store(message, item)
+    attachments.record(message, files)
 
     if by_agent:
         actions.note_agent_message(ticket=ticket, actor=actor, at=at, public=False)

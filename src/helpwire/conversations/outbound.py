@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -11,19 +12,40 @@ from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
 from helpwire.connectors.models import Channel
+from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import attachments
 from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_html
-from helpwire.conversations.types import InboundAttachment
+from helpwire.conversations.tasks import deliver_message
 from helpwire.core import events
 from helpwire.core.actors import Actor
 from helpwire.tickets import actions, mentions
+from helpwire.tickets.access import channel_open_to
+from helpwire.tickets.locks import lock_ticket
 from helpwire.tickets.models import DeliveryState, Message, MessageKind, Status, Ticket
 
 REPLY = "reply"
 NOTE = "note"
 
 
-@transaction.atomic
+def reply_channels(ticket: Ticket) -> list[Channel]:
+    """Where a reply on this ticket may go [CH9]: its own channel, or another active
+    channel this client has written through."""
+    others = (Channel.objects.filter(tickets__client_id=ticket.client_id, is_active=True)
+              .exclude(pk=ticket.channel_id).distinct().order_by("name"))
+    return [ticket.channel, *others]
+
+
+def _channel(ticket: Ticket, actor: Actor, channel: Channel | None) -> Channel:
+    if channel is None or channel.pk == ticket.channel_id:
+        return ticket.channel
+    allowed = {c.pk for c in reply_channels(ticket)}
+    if channel.pk not in allowed or (actor.agent is not None
+                                     and not channel_open_to(actor.agent, channel)):
+        raise ValidationError(_("This ticket cannot be answered through %(channel)s."),
+                              code="invalid_channel", params={"channel": channel.name})
+    return channel
+
+
 def reply(
     *,
     ticket: Ticket,
@@ -38,7 +60,23 @@ def reply(
     """Store an agent's reply (queued for its channel's connector) or a private note.
     ``status`` sets the ticket's status in the same step ("reply and set pending");
     ``channel`` answers through another of the client's channels [CH9]."""
-    ticket = Ticket.objects.select_for_update().select_related("channel").get(pk=ticket.pk)
+    for item in files:
+        attachments.check_size(item)
+    prepared = attachments.prepare(list(files))
+    try:
+        return _reply(ticket=ticket, actor=actor, text=text, html=html, kind=kind,
+                      prepared=prepared, has_files=bool(files), status=status,
+                      channel=channel)
+    except BaseException:
+        attachments.discard(prepared)
+        raise
+
+
+@transaction.atomic
+def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
+           prepared: list[attachments.Prepared], has_files: bool, status: str | None,
+           channel: Channel | None) -> Message:
+    ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
     if kind not in (REPLY, NOTE):
         raise ValidationError(_("A message is either a reply or a note."), code="invalid_kind")
@@ -48,27 +86,27 @@ def reply(
     if kind == REPLY and ticket.status in (Status.CLOSED, Status.SPAM):
         raise ValidationError(_("Replies cannot be sent on a %(status)s ticket."),
                               code="ticket_closed", params={"status": ticket.status})
+    public = kind == REPLY
+    via = _channel(ticket, actor, channel) if public else ticket.channel
     body_html = clean_html(html) if html else text_to_html(text)
     body_text = text.strip() or html_to_text(body_html)
-    if not body_text and not files:
+    if not body_text and not has_files:
         raise ValidationError(_("The message is empty."), code="empty_message")
-    for item in files:
-        attachments.check_size(item)
 
     now = timezone.now()
-    public = kind == REPLY
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.OUTBOUND if public else MessageKind.NOTE,
-        channel=channel or ticket.channel,
+        channel=via,
         body_html=body_html,
         body_text=body_text,
         created_at=now,
         delivery_state=DeliveryState.QUEUED if public else "",
+        delivery_key=uuid.uuid4().hex if public else "",
+        next_attempt_at=now if public else None,
         **actor.columns(),
     )
-    for item in files:
-        attachments.store(message, item)
+    attachments.record(message, prepared)
     if not public:
         mentions.apply(ticket=ticket, text=body_text, actor=actor)
     actions.note_agent_message(ticket=ticket, actor=actor, at=now, public=public,
@@ -76,7 +114,5 @@ def reply(
     events.emit(events.MESSAGE_ADDED, actor=actor, ticket_id=ticket.pk, message_id=message.pk,
                 message_kind=message.kind)
     if public:
-        from helpwire.conversations.tasks import deliver_message
-
         transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
     return message

@@ -1,24 +1,39 @@
-"""Delivery of outbound messages through their channel's connector, with retries."""
+"""Delivery of outbound messages through their channel's connector: at least once, never
+stuck.
+
+- A worker *claims* an attempt (``SKIP LOCKED``, then ``lease_until``) before calling the
+  connector, so two workers never send one message at the same time.
+- A worker that dies mid-send leaves its lease behind; once it expires, ``sweep_deliveries``
+  (a scheduler job) hands the message out again. The same happens to a message whose task
+  was lost between commit and enqueue.
+- The ``delivery_key`` (an email's Message-ID, a provider's idempotency key) is fixed when
+  the reply is stored, so the only possible duplicate — a crash after the far side accepted
+  and before we committed "sent" — carries the same key and can be dropped there.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from helpwire.clients.models import Identity
 from helpwire.connectors.base import OutboundMessage, PermanentFailure, TemporaryFailure
 from helpwire.connectors.registry import connector_for
-from helpwire.core import events
+from helpwire.core import events, periodic
 from helpwire.core.actors import Actor
 from helpwire.tickets.models import DeliveryState, Message
 
 logger = logging.getLogger("helpwire.delivery")
+# How long an enqueued delivery may take to start before the sweep hands it out again.
+GRACE = timedelta(minutes=2)
 
 
 def _outbound(message: Message) -> OutboundMessage:
@@ -32,6 +47,7 @@ def _outbound(message: Message) -> OutboundMessage:
         html=message.body_html, recipients=recipients,
         attachments=[(a.filename, a.content_type, a.file.path)
                      for a in message.attachments.all() if a.file],
+        delivery_key=message.delivery_key,
     )
 
 
@@ -42,37 +58,60 @@ def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
     return timedelta(seconds=min(seconds, 6 * 3600))
 
 
+def _claim(message_id: int, now: datetime) -> Message | None:
+    lease = timedelta(seconds=settings.HELPWIRE_DELIVERY_LEASE_SECONDS)
+    with transaction.atomic():
+        message = (Message.objects.select_for_update(skip_locked=True)
+                   .select_related("ticket", "channel")
+                   .filter(pk=message_id, delivery_state=DeliveryState.QUEUED)
+                   .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).first())
+        if message is None:
+            return None
+        message.delivery_attempts += 1
+        message.lease_until = now + lease
+        message.save(update_fields=["delivery_attempts", "lease_until"])
+    return message
+
+
+def _finish(message: Message, **changes: object) -> int:
+    """Write the outcome only if our claim still stands (nobody took the message over)."""
+    return Message.objects.filter(pk=message.pk, delivery_state=DeliveryState.QUEUED,
+                                  lease_until=message.lease_until).update(lease_until=None,
+                                                                          **changes)
+
+
 @task()
 def deliver_message(message_id: int) -> str:
-    message = Message.objects.select_related("ticket", "channel").get(pk=message_id)
-    if message.delivery_state != DeliveryState.QUEUED:
-        return message.delivery_state
-    attempt = message.delivery_attempts + 1
-    # Claim this attempt so a stray duplicate task cannot send the same message twice.
-    if not Message.objects.filter(pk=message.pk, delivery_attempts=attempt - 1,
-                                  delivery_state=DeliveryState.QUEUED).update(
-            delivery_attempts=attempt):
-        return "skipped"
+    now = timezone.now()
+    message = _claim(message_id, now)
+    if message is None:
+        state = Message.objects.filter(pk=message_id).values_list("delivery_state", flat=True)
+        return "skipped" if state and state[0] == DeliveryState.QUEUED else (
+            state[0] if state else "missing")
+    attempt = message.delivery_attempts
     try:
-        delivery = connector_for(message.channel).send(_outbound(message))
+        try:
+            connector = connector_for(message.channel)
+        except LookupError as exc:
+            raise PermanentFailure(_("Channel %(channel)s cannot send messages (%(why)s).")
+                                   % {"channel": message.channel.name, "why": exc}) from exc
+        delivery = connector.send(_outbound(message))
     except PermanentFailure as exc:
         return _failed(message, str(exc))
     except Exception as exc:  # a timeout, a 5xx, a bug in a connector: worth retrying
         retry_after = exc.retry_after if isinstance(exc, TemporaryFailure) else None
         if attempt >= settings.HELPWIRE_DELIVERY_MAX_ATTEMPTS:
             return _failed(message, str(exc) or exc.__class__.__name__)
-        Message.objects.filter(pk=message.pk).update(delivery_error=str(exc)[:2000])
+        when = timezone.now() + backoff(attempt, retry_after)
+        _finish(message, delivery_error=str(exc)[:2000], next_attempt_at=when)
         logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempt,
                        exc)
-        deliver_message.using(run_after=timezone.now() + backoff(attempt, retry_after)).enqueue(
-            message.pk)
+        deliver_message.using(run_after=when).enqueue(message.pk)
         return "retry"
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(
-            delivery_state=DeliveryState.SENT, delivery_error="",
-            external_id=delivery.external_id or None,
-            sent_at=delivery.sent_at or timezone.now(),
-        )
+        _finish(message, delivery_state=DeliveryState.SENT, delivery_error="",
+                next_attempt_at=None, external_id=delivery.external_id or None,
+                sent_at=delivery.sent_at or timezone.now())
         events.emit(events.MESSAGE_SENT, actor=Actor.system("delivery"),
                     ticket_id=message.ticket_id, message_id=message.pk)
     return DeliveryState.SENT
@@ -80,8 +119,24 @@ def deliver_message(message_id: int) -> str:
 
 def _failed(message: Message, error: str) -> str:
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED,
-                                                     delivery_error=error[:2000])
-        events.emit("message.failed", actor=Actor.system("delivery"),
+        _finish(message, delivery_state=DeliveryState.FAILED, delivery_error=error[:2000],
+                next_attempt_at=None)
+        events.emit(events.MESSAGE_FAILED, actor=Actor.system("delivery"),
                     ticket_id=message.ticket_id, message_id=message.pk, error=error[:500])
     return DeliveryState.FAILED
+
+
+@periodic.every(30, name="conversations.sweep_deliveries")
+def sweep_deliveries(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Hand out again the queued messages whose attempt is overdue and not held by a live
+    claim (a dead worker, a lost task). Each goes to exactly one of several sweeps."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(Message.objects.select_for_update(skip_locked=True)
+                   .filter(delivery_state=DeliveryState.QUEUED, next_attempt_at__lte=now - GRACE)
+                   .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+                   .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+        if ids:
+            Message.objects.filter(pk__in=ids).update(next_attempt_at=now)
+            transaction.on_commit(lambda: [deliver_message.enqueue(pk) for pk in ids])
+    return len(ids)

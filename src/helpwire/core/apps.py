@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "helpwire.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Registers the outbox sweep and the other core jobs with the scheduler.
+        from helpwire.core import housekeeping  # noqa: F401

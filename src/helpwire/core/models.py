@@ -19,7 +19,13 @@ class Event(ActorFields):
     ticket_id = models.BigIntegerField(_("ticket"), null=True, blank=True, db_index=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set once every subscriber succeeded (or, after the last attempt, once we gave up).
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    # When the outbox sweep may hand the event out again: its task never ran, its worker
+    # died, or a subscriber failed and is backing off.
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
+    # Subscribers that already succeeded; a retry runs only the others.
+    done = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
@@ -28,7 +34,7 @@ class Event(ActorFields):
         verbose_name_plural = _("events")
         indexes = [
             models.Index(
-                fields=["created_at"],
+                fields=["retry_at"],
                 condition=models.Q(dispatched_at__isnull=True),
                 name="core_event_undispatched",
             )

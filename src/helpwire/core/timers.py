@@ -1,16 +1,24 @@
 """Generic timers: rows with an indexed ``due_at`` that the scheduler sweeps.
 
-Each timer fires exactly once even with several schedulers running: a timer is claimed by a
-conditional UPDATE (``fired_at IS NULL``) in the same transaction as its handler, so a second
-sweeper either waits for the first to commit and then finds nothing, or the first rolls back
-and the timer stays due.
+Each timer fires exactly once even with several schedulers running. Lock order is the
+house rule — the ticket first, then what hangs off it — so a sweep can never deadlock with
+an agent's edit (which locks the ticket, then cancels or replaces its timers):
+
+1. the timer's ticket is locked with ``SKIP LOCKED``: a ticket someone is editing right now
+   is left for the next sweep instead of waited for;
+2. the timer row is claimed with ``SKIP LOCKED`` and re-checked (``fired_at IS NULL``): it
+   may have been fired by another sweep or cancelled by the edit we just waited out;
+3. the handler runs in the same transaction, so a failure rolls its writes back and the
+   timer stays due, retried with a backoff and given up after ``MAX_ATTEMPTS``.
+
+A process only sweeps kinds it has a handler for; the others wait for a process that has.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +28,10 @@ from helpwire.core.models import Timer
 logger = logging.getLogger("helpwire.timers")
 
 Handler = Callable[[Timer], None]
+# Locks the ticket row with SKIP LOCKED: True when locked (or gone), False when busy.
+TicketLock = Callable[[int], bool]
 _handlers: dict[str, Handler] = {}
+_ticket_lock: list[TicketLock] = []
 MAX_ATTEMPTS = 5
 
 
@@ -32,6 +43,12 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def lock_tickets_with(func: TicketLock) -> TicketLock:
+    """The tickets app tells the sweep how to lock a ticket (core cannot import it)."""
+    _ticket_lock[:] = [func]
+    return func
+
+
 def schedule(*, kind: str, due_at: datetime, ticket_id: int | None = None,
              payload: dict[str, object] | None = None) -> Timer:
     return Timer.objects.create(kind=kind, due_at=due_at, ticket_id=ticket_id,
@@ -39,43 +56,49 @@ def schedule(*, kind: str, due_at: datetime, ticket_id: int | None = None,
 
 
 def cancel(*, kind: str, ticket_id: int) -> int:
-    """Drop the not-yet-fired timers of a kind on a ticket."""
+    """Drop the not-yet-fired timers of a kind on a ticket (the caller holds its lock)."""
     deleted, _ = Timer.objects.filter(kind=kind, ticket_id=ticket_id,
                                       fired_at__isnull=True).delete()
     return deleted
 
 
-def _fire(pk: int, now: datetime) -> bool:
+def backoff(attempt: int) -> timedelta:
+    return timedelta(seconds=min(30 * 4 ** (attempt - 1), 6 * 3600))
+
+
+def _fire(pk: int, ticket_id: int | None, now: datetime) -> bool:
     with transaction.atomic():
-        if not Timer.objects.filter(pk=pk, fired_at__isnull=True).update(fired_at=now):
+        if ticket_id is not None and _ticket_lock and not _ticket_lock[0](ticket_id):
+            return False  # an agent is editing this ticket: the next sweep takes it
+        timer = (Timer.objects.select_for_update(skip_locked=True)
+                 .filter(pk=pk, fired_at__isnull=True, due_at__lte=now).first())
+        if timer is None:
             return False
-        timer = Timer.objects.get(pk=pk)
-        func = _handlers.get(timer.kind)
-        if func is None:
-            Timer.objects.filter(pk=pk).update(last_error=f"no handler for {timer.kind!r}")
+        try:
+            with transaction.atomic():
+                _handlers[timer.kind](timer)
+        except Exception as exc:
+            logger.exception("timer %s (%s) failed", timer.pk, timer.kind)
+            timer.attempts += 1
+            timer.last_error = repr(exc)[:2000]
+            if timer.attempts >= MAX_ATTEMPTS:
+                timer.fired_at = now  # given up; the error stays on the row
+            else:
+                timer.due_at = now + backoff(timer.attempts)
+            timer.save(update_fields=["attempts", "last_error", "fired_at", "due_at"])
             return False
-        func(timer)
+        timer.fired_at = now
+        timer.save(update_fields=["fired_at"])
         return True
 
 
 def sweep(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Fire every due timer (up to ``limit``); returns how many fired here."""
+    """Fire due timers (up to ``limit``) of the kinds this process handles; returns how many
+    fired here."""
     now = now or timezone.now()
     due = list(
-        Timer.objects.filter(fired_at__isnull=True, due_at__lte=now)
+        Timer.objects.filter(fired_at__isnull=True, due_at__lte=now, kind__in=list(_handlers))
         .order_by("due_at")
-        .values_list("pk", "attempts")[:limit]
+        .values_list("pk", "ticket_id")[:limit]
     )
-    fired = 0
-    for pk, attempts in due:
-        try:
-            fired += _fire(pk, now)
-        except Exception as exc:
-            logger.exception("timer %s failed", pk)
-            # Retry on the next sweeps, then give up with the reason kept on the row.
-            Timer.objects.filter(pk=pk).update(
-                attempts=attempts + 1,
-                last_error=repr(exc)[:2000],
-                fired_at=now if attempts + 1 >= MAX_ATTEMPTS else None,
-            )
-    return fired
+    return sum(_fire(pk, ticket_id, now) for pk, ticket_id in due)

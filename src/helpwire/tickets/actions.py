@@ -24,7 +24,9 @@ from helpwire.core.actors import Actor
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import numbers, tags
 from helpwire.tickets.history import ChangeSet
+from helpwire.tickets.locks import hold_active_agent, lock_ticket
 from helpwire.tickets.models import (
+    FINISHED,
     CustomField,
     FieldValue,
     Priority,
@@ -181,7 +183,7 @@ def update_ticket(
 ) -> Ticket:
     """Change any of a ticket's attributes at once: one history line per attribute, one
     "ticket changed" event for the lot."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
     if ticket.status == Status.MERGED:
         raise ValidationError(_("A merged ticket cannot change."), code="ticket_merged")
@@ -195,9 +197,11 @@ def update_ticket(
         cs.set("type", _choice(type, TicketType, "type"))
     if group is not _UNSET:
         cs.set("group", group, column="group")
-    if assignee is not _UNSET:
+    # A permission is checked only for a value that really changes: a form that posts the
+    # whole panel back must not need "assign" to change the status.
+    if assignee is not _UNSET and assignee != ticket.assignee:
         permissions.require(actor, "ticket.assign", ticket)
-        if assignee is not None and not assignee.is_active:
+        if assignee is not None and not hold_active_agent(assignee.pk):
             raise ValidationError(_("This agent is disabled."), code="invalid_assignee")
         if cs.set("assignee", assignee) and assignee is not None and assignee != actor.agent:
             notify(agent=assignee, kind=Notification.Kind.ASSIGNED, ticket_id=ticket.pk,
@@ -238,7 +242,7 @@ def assign(*, ticket: Ticket, assignee: Agent | None, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_reminder(*, ticket: Ticket, at: datetime, actor: Actor) -> Ticket:
     """Put the ticket aside until ``at``: it goes to pending and comes back open [TK2]."""
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
@@ -248,7 +252,7 @@ def set_reminder(*, ticket: Ticket, at: datetime, actor: Actor) -> Ticket:
         in_past = True
     if in_past or at.year > 9000:
         raise ValidationError(_("A reminder must be in the future."), code="invalid_reminder")
-    if ticket.status in (Status.MERGED, Status.CLOSED, Status.SPAM):
+    if ticket.status in FINISHED:
         raise ValidationError(_("A reminder cannot be set on a %(status)s ticket."),
                               code="invalid_reminder", params={"status": ticket.status})
     cs = ChangeSet(ticket, actor)
@@ -263,7 +267,7 @@ def set_reminder(*, ticket: Ticket, at: datetime, actor: Actor) -> Ticket:
 
 @transaction.atomic
 def clear_reminder(*, ticket: Ticket, actor: Actor) -> Ticket:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
     cs = ChangeSet(ticket, actor)
     if ticket.remind_at is not None:
@@ -279,8 +283,13 @@ def note_client_message(*, ticket: Ticket, actor: Actor, at: datetime) -> None:
             _drop_reminder(cs)
         cs.set("status", Status.OPEN)
         cs.quietly("solved_at", None)
-    cs.quietly("last_message_at", at)
+    cs.quietly("last_message_at", _latest(ticket, at))
     cs.commit(now=at)
+
+
+def _latest(ticket: Ticket, at: datetime) -> datetime:
+    """A message that arrives late (an older mail fetched now) never moves time back."""
+    return max(at, ticket.last_message_at) if ticket.last_message_at else at
 
 
 def note_agent_message(*, ticket: Ticket, actor: Actor, at: datetime, public: bool,
@@ -290,7 +299,7 @@ def note_agent_message(*, ticket: Ticket, actor: Actor, at: datetime, public: bo
     if public:
         if ticket.first_response_at is None:
             cs.quietly("first_response_at", at)
-        cs.quietly("last_message_at", at)
+        cs.quietly("last_message_at", _latest(ticket, at))
     if status:
         _apply_status(cs, status)
     elif ticket.status == Status.NEW:

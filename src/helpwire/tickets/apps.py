@@ -8,5 +8,6 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        # Importing registers the reminder timer handler and the queue counter hooks.
-        from helpwire.tickets import counters, reminders  # noqa: F401
+        # Importing registers: the ticket visibility rule, the queue counter hooks and job,
+        # the ticket side of lower apps' verbs, the sweep's ticket lock, the reminder handler.
+        from helpwire.tickets import access, counters, hooks, locks, reminders  # noqa: F401

@@ -44,9 +44,12 @@ def event_value(value: Any) -> Any:
 
 
 class ChangeSet:
-    def __init__(self, ticket: Ticket, actor: Actor) -> None:
+    def __init__(self, ticket: Ticket, actor: Actor, *, engages: bool = True) -> None:
+        """``engages=False`` for changes that are not somebody working the ticket (its
+        client's cards were merged, its agent was disabled): a new ticket stays new."""
         self.ticket = ticket
         self.actor = actor
+        self.engages = engages
         self.fields: set[str] = set()  # model columns to save
         self.items: list[tuple[str, Any, Any]] = []  # history lines
 
@@ -73,19 +76,23 @@ class ChangeSet:
         return bool(self.items)
 
     def commit(self, *, now: datetime | None = None) -> Ticket:
+        """Save, record and announce. ``now`` is when it happened (a message's own time);
+        ``updated_at`` only ever moves forward, so keyset pages and sync by ``updated_at``
+        never see a ticket jump back behind rows they have already passed."""
         now = now or timezone.now()
         ticket = self.ticket
+        touched = max(now, ticket.updated_at) if ticket.updated_at else now
         if not self.items:
             if self.fields:
-                ticket.updated_at = now
+                ticket.updated_at = touched
                 ticket.save(update_fields=sorted({*self.fields, "updated_at"}))
                 self.fields = set()
             return ticket
         # The first thing an agent does to a new ticket makes it open (Usedesk semantics).
-        if (self.actor.is_agent and ticket.status == Status.NEW
+        if (self.engages and self.actor.is_agent and ticket.status == Status.NEW
                 and "status" not in {f for f, _o, _n in self.items}):
             self.set("status", Status.OPEN)
-        ticket.updated_at = now
+        ticket.updated_at = touched
         self.fields.add("updated_at")
         ticket.save(update_fields=sorted(self.fields))
         Change.objects.bulk_create(

@@ -1,6 +1,14 @@
-"""Merging tickets [TK3]: one conversation, the others leave the statistics."""
+"""Merging tickets [TK3]: one conversation, the others leave the statistics.
+
+``merge_tickets`` is the one merge service — the ticket page, the API and bulk actions all
+call it — and it is all or nothing: every ticket is locked (ascending id) and checked before
+anything moves, and one refusal (already merged, not allowed, the same ticket twice) leaves
+every ticket as it was.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,26 +19,36 @@ from helpwire.core import events, timers
 from helpwire.core.actors import Actor
 from helpwire.tickets.actions import REMINDER_TIMER
 from helpwire.tickets.history import ChangeSet
+from helpwire.tickets.locks import lock_ticket, lock_tickets
 from helpwire.tickets.models import FieldValue, Message, Status, ThreadKey, Ticket
 
 
 @transaction.atomic
-def merge_tickets(*, source: Ticket, target: Ticket, actor: Actor) -> Ticket:
-    """Merge ``source`` into ``target``. The source's messages join the target's
-    conversation (ordered by time, so they interleave), tags unite, fields the target lacks
-    are filled from the source, and the source becomes "merged" with a link to the target."""
-    locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(
-        pk__in=[source.pk, target.pk])}
-    if source.pk == target.pk or len(locked) != 2:
+def merge_tickets(*, target: Ticket, actor: Actor, source: Ticket | None = None,
+                  sources: Sequence[Ticket] = ()) -> Ticket:
+    """Merge ``source`` (or each of ``sources``, oldest first) into ``target``. The sources'
+    messages join the target's conversation (ordered by time, so they interleave), tags
+    unite, fields the target lacks are filled from the sources, and each source becomes
+    "merged" with a link to the target."""
+    wanted = [s.pk for s in ([source] if source is not None else [])] + [s.pk for s in sources]
+    if not wanted or target.pk in wanted or len(set(wanted)) != len(wanted):
         raise ValidationError(_("Choose two different tickets to merge."), code="invalid_merge")
-    source, target = locked[source.pk], locked[target.pk]
-    permissions.require(actor, "ticket.merge", source)
-    permissions.require(actor, "ticket.merge", target)
-    for t in (source, target):
+    locked = lock_tickets([target.pk, *wanted])
+    if len(locked) != len(wanted) + 1:
+        raise ValidationError(_("Choose two different tickets to merge."), code="invalid_merge")
+    target = locked[target.pk]
+    ordered = sorted((locked[pk] for pk in wanted), key=lambda t: (t.created_at, t.pk))
+    for t in (target, *ordered):
+        permissions.require(actor, "ticket.merge", t)
         if t.status == Status.MERGED:
             raise ValidationError(_("Ticket #%(number)s is already merged."),
                                   code="invalid_merge", params={"number": t.number})
+    for s in ordered:
+        _merge_one(source=s, target=target, actor=actor)
+    return target
 
+
+def _merge_one(*, source: Ticket, target: Ticket, actor: Actor) -> None:
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     ThreadKey.objects.filter(ticket=source).update(ticket=target)
     have = set(FieldValue.objects.filter(ticket=target).values_list("field_id", flat=True))
@@ -60,13 +78,15 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: Actor) -> Ticket:
 
     events.emit(events.TICKET_MERGED, actor=actor, ticket_id=target.pk,
                 source_id=source.pk, target_id=target.pk, messages_moved=moved)
-    return target
 
 
-def resolve_merged(ticket: Ticket) -> Ticket:
-    """Follow merge links to the ticket that now carries the conversation."""
+def resolve_merged(ticket: Ticket, *, lock: bool = False) -> Ticket:
+    """Follow merge links to the ticket that now carries the conversation. With ``lock``
+    (the caller holds ``ticket``'s lock) each hop is locked and re-read, so a merge that
+    commits meanwhile is waited for and then followed."""
     seen = set()
     while ticket.status == Status.MERGED and ticket.merged_into_id and ticket.pk not in seen:
         seen.add(ticket.pk)
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+        pk = ticket.merged_into_id
+        ticket = lock_ticket(pk) if lock else Ticket.objects.get(pk=pk)
     return ticket

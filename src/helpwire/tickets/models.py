@@ -24,6 +24,8 @@ class Status(models.TextChoices):
 
 # Tickets in these statuses stay out of statistics and counts [TK3].
 UNCOUNTED_STATUSES = (Status.SPAM, Status.MERGED)
+# Tickets that have left the working flow: no reminders, no assignee to release, no replies.
+FINISHED = (Status.CLOSED, Status.MERGED, Status.SPAM)
 
 
 class Priority(models.TextChoices):
@@ -236,12 +238,23 @@ class Message(ActorFields):
                                       choices=DeliveryState.choices)
     delivery_error = models.TextField(_("delivery error"), blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # Fixed when the reply is stored and sent with every attempt (an email's Message-ID, a
+    # provider's idempotency key), so a resend after a crash can be dropped by the receiver.
+    delivery_key = models.CharField(_("delivery key"), max_length=64, blank=True)
+    # Queued: when the next attempt is due. A worker holds a claim until ``lease_until``;
+    # past it, the claim is considered dead and the delivery sweep hands it out again.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="tickets_msg_order")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="tickets_msg_order"),
+            models.Index(fields=["next_attempt_at"], name="tickets_msg_queued",
+                         condition=models.Q(delivery_state="queued")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"], condition=models.Q(external_id__isnull=False),
@@ -315,3 +328,20 @@ class QueueCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status}/{self.group_key}/{self.assignee_key}/{self.channel_id}={self.count}"
+
+
+class QueueCounterDelta(models.Model):
+    """A +1 / -1 on a counter cell, appended by the transaction that moved a ticket. Writers
+    only ever insert here, so no two transactions wait on one hot counter row; the
+    scheduler folds these into ``QueueCounter`` every few seconds, and readers add up both
+    tables, so counts are exact at every moment."""
+
+    status = models.CharField(max_length=16)
+    group_key = models.BigIntegerField(default=0)
+    assignee_key = models.BigIntegerField(default=0)
+    channel_id = models.BigIntegerField()
+    delta = models.IntegerField()
+
+    def __str__(self) -> str:
+        cell = f"{self.status}/{self.group_key}/{self.assignee_key}/{self.channel_id}"
+        return f"{cell} {self.delta:+d}"

@@ -11,10 +11,7 @@ from helpwire.core.actors import Actor
 from helpwire.core.models import Timer
 from helpwire.tickets.actions import REMINDER_TIMER
 from helpwire.tickets.history import ChangeSet
-from helpwire.tickets.models import Status, Ticket
-
-# Reminders on tickets that have left the working flow are dropped quietly.
-_FINAL = (Status.CLOSED, Status.MERGED, Status.SPAM)
+from helpwire.tickets.models import FINISHED, Status, Ticket
 
 
 @timers.handler(REMINDER_TIMER)
@@ -22,7 +19,7 @@ def fire_reminder(timer: Timer) -> None:
     if timer.ticket_id is None:
         return
     ticket = Ticket.objects.select_for_update().filter(pk=timer.ticket_id).first()
-    if ticket is None or ticket.status in _FINAL:
+    if ticket is None or ticket.status in FINISHED:  # left the flow: dropped quietly
         return
     actor = Actor.system("reminder")
     cs = ChangeSet(ticket, actor)

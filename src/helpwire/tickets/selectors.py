@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent
-from helpwire.accounts.permissions import visible_tickets
+from helpwire.tickets.access import visible_tickets
 from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.models import Attachment, Change, Message, Ticket
 

@@ -9,7 +9,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from helpwire.tickets.models import TAG_SEPARATOR, Tag
+from helpwire.core.actors import Actor
+from helpwire.tickets.history import ChangeSet
+from helpwire.tickets.locks import lock_tickets
+from helpwire.tickets.models import TAG_SEPARATOR, Tag, Ticket
 
 # Paths are accepted as "a › b › c", "a > b > c" or "a/b/c".
 _SPLIT = re.compile(r"\s*(?:›|>|/)\s*")
@@ -58,3 +61,31 @@ def rename(*, tag: Tag, name: str) -> Tag:
     for child in Tag.objects.filter(path__startswith=old_path + TAG_SEPARATOR).order_by("path"):
         child.save()  # recomputes the path from its (already renamed) parent
     return tag
+
+
+@transaction.atomic
+def delete_tag(*, tag: Tag, actor: Actor) -> int:
+    """Delete a leaf tag; every ticket carrying it gets a history line and an event first
+    (a plain delete would drop the links silently). Returns how many tickets lost it.
+    Tickets are locked before the tag (the house lock order); the tag's own lock then waits
+    for anyone tagging a ticket with it right now, whose ticket is picked up after."""
+    handled: set[int] = set()
+    while True:
+        ids = set(Ticket.tags.through.objects.filter(tag_id=tag.pk)
+                  .values_list("ticket_id", flat=True)) - handled
+        for ticket in lock_tickets(ids).values():
+            before = [t.path for t in ticket.tags.all()]
+            cs = ChangeSet(ticket, actor, engages=False)
+            cs.note("tags", before, [p for p in before if p != tag.path])
+            cs.commit()
+        handled |= ids
+        locked = Tag.objects.select_for_update().filter(pk=tag.pk).first()
+        if locked is None:
+            return len(handled)
+        if locked.children.exists():
+            raise ValidationError(_("Tag “%(path)s” has subtags; delete them first."),
+                                  code="tag_has_children", params={"path": locked.path})
+        if not Ticket.tags.through.objects.filter(tag_id=tag.pk).exclude(
+                ticket_id__in=handled).exists():
+            locked.delete()
+            return len(handled)

@@ -64,12 +64,17 @@ def run(*, viewer: Agent, data: QueryDict) -> BulkResult:
         msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         result.failed.append((0, msg or _("Invalid value.")))
         return result
+    if action == "merge":  # all or nothing, like every merge
+        try:
+            merge_tickets(target=target, sources=tickets, actor=actor)
+            result.done = len(tickets)
+        except (ValidationError, PermissionDenied) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            result.failed.append((0, text))
+        return result
     for ticket in tickets:
         try:
-            if action == "merge":
-                merge_tickets(source=ticket, target=target, actor=actor)
-            else:
-                update_ticket(ticket=ticket, actor=actor, **changes)
+            update_ticket(ticket=ticket, actor=actor, **changes)
             result.done += 1
         except (ValidationError, PermissionDenied) as exc:
             text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

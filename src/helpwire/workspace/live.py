@@ -1,7 +1,8 @@
 """Live workspace [TK11, TM3] over a websocket.
 
-Events: each connection tails the durable event log (``core.Event``, by primary key) about
-once a second and forwards what its agent may see. Tailing the log rather than publishing
+Events: each connection tails the durable event log (``core.Event``) about once a second
+with an ``EventCursor`` — which also catches events whose transaction committed after a
+later one — and forwards what its agent may see. Tailing the log rather than publishing
 into the channel layer works the same with one process on SQLite and many behind a load
 balancer, needs no Redis, and cannot deliver twice.
 
@@ -20,39 +21,34 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from helpwire.accounts.models import Agent, Notification
-from helpwire.accounts.permissions import visible_tickets
-from helpwire.core.models import Event
+from helpwire.core.feed import EventCursor
+from helpwire.tickets.access import visible_tickets
 
 POLL_SECONDS = 1.0
 FORWARDED = {"ticket.created", "ticket.changed", "message.received", "message.added",
              "message.sent", "ticket.merged", "ticket.reminder_fired"}
 
 
-def _tail(agent: Agent, after_event: int, after_note: int) -> dict[str, Any]:
-    rows = list(Event.objects.filter(pk__gt=after_event, kind__in=FORWARDED)
-                .order_by("pk").values("pk", "kind", "ticket_id", "actor_name", "actor_agent")
-                [:200])
+def _tail(agent: Agent, cursor: EventCursor, after_note: int) -> dict[str, Any]:
+    rows = [r for r in cursor.read(fields=("kind", "ticket_id", "actor_name", "actor_agent"))
+            if r["kind"] in FORWARDED]
     ticket_ids = {r["ticket_id"] for r in rows if r["ticket_id"]}
     visible = set(visible_tickets(agent).filter(pk__in=ticket_ids).values_list("pk", flat=True))
-    last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     notes = list(Notification.objects.filter(agent=agent, pk__gt=after_note).order_by("pk")
                  .values("pk", "kind", "text", "ticket_id")[:20])
     return {
         "events": [{"id": r["pk"], "kind": r["kind"], "ticket": r["ticket_id"],
                     "by": r["actor_name"], "mine": r["actor_agent"] == agent.pk}
                    for r in rows if r["ticket_id"] in visible],
-        "last_event": max([after_event, *[r["pk"] for r in rows]]) if rows else
-        (after_event or last_event),
         "notifications": notes,
         "last_note": notes[-1]["pk"] if notes else after_note,
     }
 
 
-def _start(agent: Agent) -> tuple[int, int]:
-    last_event = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def _start(agent: Agent) -> tuple[EventCursor, int]:
     last_note = (Notification.objects.filter(agent=agent).order_by("-pk")
                  .values_list("pk", flat=True).first() or 0)
-    return last_event, last_note
+    return EventCursor.at_end(), last_note
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -65,7 +61,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agent = user
-        self.last_event, self.last_note = await database_sync_to_async(_start)(user)
+        self.cursor, self.last_note = await database_sync_to_async(_start)(user)
         await self.accept()
         self.poller = asyncio.create_task(self._poll())
 
@@ -78,9 +74,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 await asyncio.sleep(POLL_SECONDS)
-                got = await database_sync_to_async(_tail)(self.agent, self.last_event,
+                got = await database_sync_to_async(_tail)(self.agent, self.cursor,
                                                           self.last_note)
-                self.last_event, self.last_note = got["last_event"], got["last_note"]
+                self.last_note = got["last_note"]
                 if got["events"]:
                     await self.send_json({"type": "events", "events": got["events"]})
                 for note in got["notifications"]:

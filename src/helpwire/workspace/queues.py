@@ -11,9 +11,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Role
-from helpwire.accounts.permissions import visible_counter_cells
+from helpwire.tickets import counters
+from helpwire.tickets.access import visible_counter_cells
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
-from helpwire.tickets.models import QueueCounter, Status
+from helpwire.tickets.models import Status
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN]
 WORKING: list[str] = [Status.NEW, Status.OPEN, Status.ON_HOLD, Status.PENDING]
@@ -58,8 +59,8 @@ def with_channel(queue: Queue, channel_id: int | None) -> Queue:
 def counts(viewer: Agent) -> dict[str, int]:
     """Counts for every built-in queue from one read of the counter cells the viewer may
     see (a few hundred small rows at most, whatever the number of tickets)."""
-    cells = list(QueueCounter.objects.filter(visible_counter_cells(viewer), count__gt=0)
-                 .values_list("status", "group_key", "assignee_key", "count"))
+    visible = counters.cells(visible_counter_cells(viewer))
+    cells = [(status, group, who, n) for (status, group, who, _ch), n in visible.items()]
     out: dict[str, int] = {}
     for queue in builtin(viewer):
         f = queue.filters

@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from helpwire.accounts.actions import create_agent, disable_agent
+from helpwire.accounts.actions import create_agent, disable_agent, enable_agent, update_agent
 from helpwire.accounts.models import Agent, Group
 from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.models import Channel
-from helpwire.tickets.models import CustomField, Status, Tag, Ticket
+from helpwire.tickets.models import FINISHED, CustomField, Tag, Ticket
 from helpwire.workspace.settings_forms import (
     AgentCreateForm,
     AgentEditForm,
@@ -34,12 +34,11 @@ from helpwire.workspace.settings_forms import (
     GroupForm,
 )
 from helpwire.workspace.views import settings_catalog
-from helpwire.workspace.views.common import agent_view, error_text, viewer
+from helpwire.workspace.views.common import actor, agent_view, error_text, viewer
 from helpwire.workspace.views.settings_catalog import MANAGE, invalid, screen
 
 # The generated password of a just-added agent waits here for the one page that shows it.
 _NEW_PASSWORD = "settings_new_agent_password"  # noqa: S105 (a session key)
-_CLOSED = [Status.CLOSED, Status.MERGED, Status.SPAM]
 
 
 @agent_view(MANAGE)
@@ -59,14 +58,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _open_tickets(agent: Agent) -> int:
-    return Ticket.objects.filter(assignee=agent).exclude(status__in=_CLOSED).count()
+    return Ticket.objects.filter(assignee=agent).exclude(status__in=FINISHED).count()
 
 
 @agent_view(MANAGE)
 def agents(request: HttpRequest) -> HttpResponse:
     rows = (Agent.objects.prefetch_related(Prefetch("groups", Group.objects.order_by("name")))
             .annotate(open_count=Count("assigned_tickets",
-                                       filter=~Q(assigned_tickets__status__in=_CLOSED)))
+                                       filter=~Q(assigned_tickets__status__in=FINISHED)))
             .order_by("-is_active", "name"))
     return screen(request, "agents.html", "agents", {"agents": rows})
 
@@ -100,11 +99,8 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            with transaction.atomic():
-                agent.name = data["name"].strip()
-                agent.role = data["role"]
-                agent.save(update_fields=["name", "role"])
-                agent.groups.set(data["groups"])
+            agent = update_agent(agent=agent, actor=actor(request), name=data["name"],
+                                 role=data["role"], groups=data["groups"])
             messages.success(request, _("%(name)s saved.") % {"name": agent.name})
             return redirect("workspace:settings_agents")
         return invalid(request, "agent_edit.html", "agents", {"agent": agent, "form": form})
@@ -130,7 +126,7 @@ def agent_disable(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("workspace:settings_agent_edit", pk=agent.pk)
     if agent.is_active:
         count = _open_tickets(agent)
-        disable_agent(agent=agent)
+        disable_agent(agent=agent, actor=actor(request))
         messages.success(request, ngettext(
             "%(name)s is disabled: the login and API tokens no longer work, %(count)s open "
             "ticket is back in the queue.",
@@ -142,10 +138,7 @@ def agent_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_view(MANAGE)
 @require_POST
 def agent_enable(request: HttpRequest, pk: int) -> HttpResponse:
-    with transaction.atomic():
-        agent = get_object_or_404(Agent.objects.select_for_update(), pk=pk)
-        agent.is_active = True
-        agent.save(update_fields=["is_active"])
+    agent = enable_agent(agent=get_object_or_404(Agent, pk=pk), actor=actor(request))
     messages.success(request, _("%(name)s can log in again.") % {"name": agent.name})
     return redirect("workspace:settings_agents")
 

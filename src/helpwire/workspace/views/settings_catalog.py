@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from helpwire.automation.models import ReplyTemplate
@@ -25,7 +27,7 @@ from helpwire.workspace.settings_forms import (
     TagCreateForm,
     TagRenameForm,
 )
-from helpwire.workspace.views.common import agent_view, page
+from helpwire.workspace.views.common import actor, agent_view, error_text, page
 from helpwire.workspace.views.queues import sidebar
 
 MANAGE = "settings.manage"
@@ -92,15 +94,17 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_view(MANAGE)
 @require_POST
 def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    with transaction.atomic():
-        tag = get_object_or_404(Tag.objects.select_for_update(), pk=pk)
-        if tag.children.exists():
-            messages.error(request, _("Tag “%(path)s” has subtags; delete them first.")
-                           % {"path": tag.path})
-            return redirect("workspace:settings_tag_edit", pk=tag.pk)
-        path_text = tag.path
-        tag.delete()
-    messages.success(request, _("Tag “%(path)s” deleted.") % {"path": path_text})
+    tag = get_object_or_404(Tag, pk=pk)
+    path_text = tag.path
+    try:
+        count = tag_tree.delete_tag(tag=tag, actor=actor(request))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("workspace:settings_tag_edit", pk=tag.pk)
+    messages.success(request, ngettext(
+        "Tag “%(path)s” deleted; it was removed from %(count)s ticket.",
+        "Tag “%(path)s” deleted; it was removed from %(count)s tickets.", count)
+        % {"path": path_text, "count": count})
     return redirect("workspace:settings_tags")
 
 

@@ -18,15 +18,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts.models import Agent, Group
-from helpwire.accounts.permissions import may_see_contacts, visible_tickets
+from helpwire.accounts.permissions import may_see_contacts
 from helpwire.automation.models import ReplyTemplate
 from helpwire.automation.rendering import render as render_template
 from helpwire.automation.rendering import variables
 from helpwire.connectors.models import Channel
+from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import reply
-from helpwire.conversations.types import InboundAttachment
+from helpwire.conversations.outbound import reply_channels
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import selectors
+from helpwire.tickets.access import channel_open_to, visible_tickets
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.merge import merge_tickets
 from helpwire.tickets.models import (
@@ -73,8 +75,8 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     values = ticket_fields.current(ticket)
     field_rows = [{"field": f, "value": values.get(f.key)}
                   for f in ticket_fields.for_channel(ticket.channel_id)]
-    reply_channels = [ticket.channel, *Channel.objects.filter(
-        tickets__client=ticket.client, is_active=True).exclude(pk=ticket.channel_id).distinct()]
+    channels = [c for c in reply_channels(ticket) if c.pk == ticket.channel_id
+                or channel_open_to(agent, c)]
     return {
         "ticket": ticket,
         "timeline": timeline(ticket),
@@ -90,7 +92,7 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "groups": Group.objects.order_by("name"),
         "tag_tree": Tag.objects.order_by("path"),
         "ticket_tags": {t.pk for t in ticket.tags.all()},
-        "reply_channels": reply_channels,
+        "reply_channels": channels,
         "FieldKind": FieldKind,
         "editable": ticket.status != Status.MERGED,
     }
@@ -213,13 +215,15 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
     target = selectors.visible_ticket(viewer=agent, pk=pk)
     try:
         # The ticked boxes and the number box share the name; an empty box is no choice.
+        sources = []
         for raw in [r for r in request.POST.getlist("source") if r.strip()]:
             text = raw.strip().lstrip("#")
             source = (visible_tickets(agent).filter(number=int(text)).first()
                       if text.isdigit() and len(text) < 18 else None)
             if source is None:
                 raise ValidationError(_("No ticket #%(number)s.") % {"number": raw})
-            merge_tickets(source=source, target=target, actor=actor(request))
+            sources.append(source)
+        merge_tickets(target=target, sources=sources, actor=actor(request))
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)

@@ -1,4 +1,5 @@
-"""The plain shapes connectors hand to ``ingest``: no ORM objects, easy to build in tests."""
+"""The connectors' contract with the rest of Helpwire: the plain shapes a connector hands to
+``conversations.ingest`` — no ORM objects, easy to build in tests."""
 
 from __future__ import annotations
 

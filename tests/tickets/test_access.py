@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from helpwire.accounts.actions import disable_agent
-from helpwire.accounts.permissions import can, visible_tickets
+from helpwire.accounts.permissions import can
+from helpwire.tickets.access import visible_tickets
 from helpwire.tickets.actions import assign, update_ticket
 from helpwire.tickets.models import Ticket
 from tests.conftest import as_agent
