@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 
 import pytest
+from django.test import Client as Browser
 
 from helpwire.accounts.models import Agent, Group, Role
 from helpwire.clients.models import Client
@@ -118,26 +119,40 @@ def as_agent(agent: Agent) -> Actor:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Race tests need PostgreSQL's row locks; on SQLite (one writer at a time) they are
-    deselected — and the summary says so, never a silent skip."""
+    """Race tests need PostgreSQL's row locks, query-plan tests are about SQLite's planner:
+    each is deselected on the other database — and the summary says so, never a silent
+    skip."""
     from django.conf import settings
 
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
-        return
-    keep = [i for i in items if i.get_closest_marker("postgres") is None]
-    dropped = [i for i in items if i.get_closest_marker("postgres") is not None]
+    on_pg = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    other = "sqlite" if on_pg else "postgres"
+    dropped = [i for i in items if i.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
-        config.stash[_PG_ONLY] = len(dropped)
+        items[:] = [i for i in items if i.get_closest_marker(other) is None]
+        config.stash[_DESELECTED] = (len(dropped), other)
 
 
-_PG_ONLY = pytest.StashKey[int]()
+_DESELECTED = pytest.StashKey[tuple[int, str]]()
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    n = config.stash.get(_PG_ONLY, 0)
+    n, marker = config.stash.get(_DESELECTED, (0, ""))
     if n:
+        where = ("DATABASE_URL=postgres://…" if marker == "postgres"
+                 else "SQLite (no DATABASE_URL)")
         terminalreporter.write_line(
-            f"{n} PostgreSQL race tests were deselected on SQLite; they run with "
-            "DATABASE_URL=postgres://… (CI runs them).")
+            f"{n} tests marked '{marker}' were deselected on this database; they run with "
+            f"{where} (CI runs both).")
+
+
+@pytest.fixture
+def browser_as():
+    """A logged-in browser session for an agent (Django's test client)."""
+
+    def make(agent):
+        b = Browser()
+        b.force_login(agent)
+        return b
+
+    return make

@@ -29,6 +29,15 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
     }
 
 
+def _filters_only(params: QueryDict) -> str:
+    """The list's own filters, without paging and partial flags: the next page's URL and the
+    live refresh append their own, instead of piling up every earlier cursor."""
+    kept = params.copy()
+    for key in ("cursor", "partial"):
+        kept.pop(key, None)
+    return kept.urlencode()
+
+
 def _listing(request: HttpRequest, *, title: str, base: TicketFilter, slug: str,
              params: QueryDict) -> HttpResponse:
     agent = viewer(request)
@@ -56,7 +65,7 @@ def _listing(request: HttpRequest, *, title: str, base: TicketFilter, slug: str,
     context = {
         "title": title, "slug": slug, "form": form, "tickets": tickets, "hits": hits,
         "next_cursor": next_cursor, "form_error": form_error, "q": q,
-        "querystring": params.urlencode(), "statuses": Status.choices,
+        "querystring": _filters_only(params), "statuses": Status.choices,
         "priorities": Priority.choices,
     }
     if is_htmx(request) and request.GET.get("partial") == "rows":
