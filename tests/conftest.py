@@ -102,11 +102,8 @@ def inbound(api_channel) -> Callable[..., IngestResult]:
 @pytest.fixture
 def ticket(inbound, support):
     """A new ticket in the support group, from a client who wrote through the API."""
-    result = inbound(thread="t-1", external_id="m-1")
-    t = result.ticket
-    t.group = support
-    t.save(update_fields=["group"])
-    return t
+    return inbound(thread="t-1", external_id="m-1",
+                   ticket_defaults={"group_id": support.pk}).ticket
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import pytest
 from django.utils import timezone
 
 from helpwire.core import timers
+from helpwire.core.actors import Actor
+from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import CustomField, FieldKind, Status, Ticket
 
 NEW_TICKET = {
@@ -192,7 +194,8 @@ def test_it_pages_with_a_cursor(api, many):
 
 
 def test_it_filters_by_status_assignee_tag_subtree_and_channel(api, agent, many):
-    Ticket.objects.filter(pk=many[0]["id"]).update(status=Status.SOLVED, assignee=agent)
+    update_ticket(ticket=Ticket.objects.get(pk=many[0]["id"]), status=Status.SOLVED,
+                  assignee=agent, actor=Actor.system("test"))
     assert [t["id"] for t in api.get("/tickets", status="solved").json()["items"]] == [
         many[0]["id"]]
     assert [t["id"] for t in api.get("/tickets", assignee=str(agent.pk)).json()["items"]] == [

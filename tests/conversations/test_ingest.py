@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from helpwire.clients.models import Client, Company, CompanyDomain, Identity
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest
+from helpwire.core.actors import Actor
 from helpwire.core.models import Event
+from helpwire.tickets.actions import set_status
 from helpwire.tickets.models import Attachment, Message, MessageKind, Status, Ticket
 
 
@@ -154,7 +156,7 @@ def test_it_records_events_for_a_new_ticket(inbound):
 
 
 def test_it_records_a_change_event_with_the_list_of_changes(inbound, ticket):
-    Ticket.objects.filter(pk=ticket.pk).update(status=Status.SOLVED)
+    set_status(ticket=ticket, status=Status.SOLVED, actor=Actor.system("test"))
     inbound("Не помогло", thread="t-1")
     event = Event.objects.filter(kind="ticket.changed").last()
     assert event.payload["changes"]["status"] == ["solved", "open"]

@@ -6,16 +6,14 @@ import pytest
 
 from helpwire.search import backends
 from helpwire.tickets.access import visible_tickets
-from helpwire.tickets.models import Ticket
 
 
 @pytest.fixture
 def kettles(inbound, support):
     """Eight tickets about kettles, newest last; only the two oldest in the support group."""
-    made = [inbound(f"Сломался чайник {'очень ' * n}сильно", subject="Чайник").ticket
+    return [inbound(f"Сломался чайник {'очень ' * n}сильно", subject="Чайник",
+                    ticket_defaults={"group_id": support.pk} if n >= 2 else {}).ticket
             for n in range(8)]
-    Ticket.objects.filter(pk__in=[t.pk for t in made[2:]]).update(group=support)
-    return made
 
 
 @pytest.mark.parametrize(("window", "middle", "scan"), [

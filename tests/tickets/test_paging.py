@@ -11,7 +11,6 @@ from django.db import connection
 from django.utils import timezone
 
 from helpwire.tickets import selectors
-from helpwire.tickets.models import Ticket
 
 
 @pytest.fixture
@@ -20,9 +19,9 @@ def many(inbound, support):
     out = []
     for n in range(120):
         t = inbound(f"Вопрос {n}", thread=f"page-{n}", external_id=f"page-{n}",
-                    received_at=start + timedelta(minutes=n)).ticket
+                    received_at=start + timedelta(minutes=n),
+                    ticket_defaults={"group_id": support.pk}).ticket
         out.append(t)
-    Ticket.objects.update(group=support)
     return out
 
 

@@ -70,12 +70,14 @@ def test_it_drops_the_reminder_when_the_client_answers(ticket, agent, inbound):
     assert timers.sweep(now=timezone.now() + timedelta(hours=2)) == 0
 
 
-def test_it_skips_a_reminder_on_a_closed_ticket(ticket, agent):
+def test_it_drops_the_reminder_when_the_ticket_is_closed(ticket, agent):
     set_reminder(ticket=ticket, at=timezone.now() + timedelta(hours=1), actor=as_agent(agent))
-    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
-    timers.sweep(now=timezone.now() + timedelta(hours=2))
+    set_status(ticket=ticket, status=Status.CLOSED, actor=as_agent(agent))
+    assert not Timer.objects.filter(ticket_id=ticket.pk, fired_at__isnull=True).exists()
+    assert timers.sweep(now=timezone.now() + timedelta(hours=2)) == 0
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+    assert not Event.objects.filter(kind="ticket.reminder_fired").exists()
 
 
 def test_it_clears_the_reminder_when_the_agent_changes_status(ticket, agent):

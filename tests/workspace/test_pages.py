@@ -64,8 +64,7 @@ def test_it_shows_counts_beside_queues(browser_as, agent, ticket):
 def test_it_renders_queue_rows_in_a_fixed_number_of_queries(browser_as, agent, inbound, support,
                                                             django_assert_max_num_queries):
     for n in range(30):
-        t = inbound(f"Письмо {n}", thread=f"x{n}").ticket
-        Ticket.objects.filter(pk=t.pk).update(group=support)
+        inbound(f"Письмо {n}", thread=f"x{n}", ticket_defaults={"group_id": support.pk})
     b = browser_as(agent)
     with django_assert_max_num_queries(12):
         response = b.get("/queues/all/?partial=rows", headers={"HX-Request": "true"})
@@ -142,9 +141,8 @@ def test_it_sets_a_reminder_in_the_agents_time_zone(browser_as, agent, ticket):
 
 
 def test_it_merges_the_clients_other_ticket(browser_as, agent, inbound, support):
-    a = inbound("Первое", thread="a").ticket
-    b = inbound("Второе", thread="b").ticket
-    Ticket.objects.filter(pk__in=[a.pk, b.pk]).update(group=support)
+    a = inbound("Первое", thread="a", ticket_defaults={"group_id": support.pk}).ticket
+    b = inbound("Второе", thread="b", ticket_defaults={"group_id": support.pk}).ticket
     html = browser_as(agent).get(f"/tickets/{a.pk}/").content.decode()
     assert f'name="source" value="{b.number}"' in html
     browser_as(agent).post(f"/tickets/{a.pk}/merge/", {"source": [str(b.number)]})
@@ -174,8 +172,7 @@ def test_it_notifies_a_mentioned_agent_and_emails_an_outsider(browser_as, agent,
 def test_it_runs_bulk_actions_through_the_actions(browser_as, agent, inbound, support):
     ids = []
     for n in range(3):
-        t = inbound(f"Bulk {n}", thread=f"b{n}").ticket
-        Ticket.objects.filter(pk=t.pk).update(group=support)
+        t = inbound(f"Bulk {n}", thread=f"b{n}", ticket_defaults={"group_id": support.pk}).ticket
         ids.append(t.pk)
     response = browser_as(agent).post("/bulk/", {"ids": ids, "action": "status",
                                                  "value": "solved"})
@@ -207,8 +204,8 @@ def test_it_downloads_attachments_only_for_those_who_may_see_them(browser_as, ag
 
     t = inbound("Файл", thread="f", attachments=(
         InboundAttachment(filename="<img src=x>.html", content=b"<script>x</script>",
-                          content_type="text/html"),)).ticket
-    Ticket.objects.filter(pk=t.pk).update(group=support)
+                          content_type="text/html"),),
+                ticket_defaults={"group_id": support.pk}).ticket
     att = t.messages.get().attachments.get()
     ok = browser_as(agent).get(f"/attachments/{att.pk}/")
     assert ok.status_code == 200
@@ -235,8 +232,7 @@ def test_it_searches_from_the_top_bar(browser_as, agent, ticket):
 
 def test_it_escapes_html_in_subjects_and_sanitises_bodies(browser_as, agent, inbound, support):
     t = inbound(subject="<script>alert(1)</script>", html="<p>ok</p><img src=x onerror=alert(1)>",
-                text="", thread="xss").ticket
-    Ticket.objects.filter(pk=t.pk).update(group=support)
+                text="", thread="xss", ticket_defaults={"group_id": support.pk}).ticket
     html = browser_as(agent).get(f"/tickets/{t.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "onerror" not in html

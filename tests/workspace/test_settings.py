@@ -15,12 +15,14 @@ from helpwire.automation.models import ReplyTemplate
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.access import visible_tickets
+from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import CustomField, FieldKind, Status, Tag
 from helpwire.workspace.settings_forms import (
     format_options,
     parse_list_options,
     parse_nested_options,
 )
+from tests.conftest import as_agent
 
 
 @pytest.fixture
@@ -180,9 +182,7 @@ def test_it_keeps_an_admin_from_demoting_himself(browser_as, admin):
 
 
 def test_it_disables_an_agent_in_one_step(browser_as, admin, agent, ticket):
-    ticket.assignee = agent
-    ticket.status = Status.OPEN
-    ticket.save(update_fields=["assignee", "status"])
+    update_ticket(ticket=ticket, assignee=agent, status=Status.OPEN, actor=as_agent(admin))
     ApiToken.issue(agent=agent)
     his_session = browser_as(agent)
     response = browser_as(admin).post(
@@ -369,8 +369,7 @@ def test_it_creates_a_template_in_a_section(browser_as, admin):
 def test_it_limits_a_channel_to_groups(browser_as, admin, agent, other_agent, support, claims,
                                        ticket):
     channel = ticket.channel
-    ticket.group = None
-    ticket.save(update_fields=["group"])
+    update_ticket(ticket=ticket, group=None, actor=as_agent(admin))
     assert visible_tickets(other_agent).filter(pk=ticket.pk).exists()
 
     b = browser_as(admin)

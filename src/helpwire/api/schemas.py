@@ -221,6 +221,8 @@ class MessageIn(Schema):
     body: Text = Field(min_length=1)
     kind: Literal["reply", "note"] = "reply"
     status: Literal["open", "on_hold", "pending", "solved", "closed"] | None = None
+    channel_id: Id | None = Field(default=None, description="Answer through another channel "
+                                  "the client has written through (default: the ticket's).")
 
 
 class MergeTicketsIn(Schema):

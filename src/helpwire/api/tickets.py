@@ -6,13 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from helpwire.accounts.models import Agent, Group
 from helpwire.api import serialize
 from helpwire.api.auth import agent_of
 from helpwire.api.schemas import (
@@ -35,7 +32,7 @@ from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.conversations import ingest, reply
 from helpwire.core.actors import Actor
-from helpwire.tickets import selectors
+from helpwire.tickets import inputs, selectors
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.filters import TicketFilter, parse_field_params
 from helpwire.tickets.merge import merge_tickets
@@ -120,47 +117,30 @@ def get_ticket(request: HttpRequest, ticket_id: Id) -> Any:
     return _detail(request, ticket_id)
 
 
-def _agent(pk: int) -> Agent:
-    agent = Agent.objects.filter(pk=pk).first()
-    if agent is None:
-        raise ValidationError(_("No agent with id %(id)s."), code="invalid_assignee",
-                              params={"id": pk})
-    return agent
-
-
-def _group(pk: int) -> Group:
-    group = Group.objects.filter(pk=pk).first()
-    if group is None:
-        raise ValidationError(_("No group with id %(id)s."), code="invalid_group",
-                              params={"id": pk})
-    return group
-
-
 @router.patch("/tickets/{ticket_id}", response={200: TicketDetailOut, **ERRORS},
               summary="Change a ticket")
 def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> Any:
     viewer = agent_of(request)
     ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
-    changes: dict[str, Any] = {}
-    for name in ("subject", "status", "priority", "type"):
-        value = getattr(payload, name)
-        if value is not None:
-            changes[name] = value
+    data: dict[str, Any] = {name: getattr(payload, name)
+                            for name in ("subject", "status", "priority", "type")
+                            if getattr(payload, name) is not None}
     if payload.unassign:
-        changes["assignee"] = None
+        data["assignee"] = "none"
     elif payload.assignee_id is not None:
-        changes["assignee"] = _agent(payload.assignee_id)
+        data["assignee"] = payload.assignee_id
     if payload.ungroup:
-        changes["group"] = None
+        data["group"] = "none"
     elif payload.group_id is not None:
-        changes["group"] = _group(payload.group_id)
+        data["group"] = payload.group_id
     add, remove = list(payload.add_tags), list(payload.remove_tags)
     if payload.tags is not None:
         current = {t.path for t in ticket.tags.all()}
         add += payload.tags
         remove += [p for p in current if p not in set(payload.tags)]
-    update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), add_tags=add,
-                  remove_tags=remove, field_values=payload.fields, **changes)
+    form = inputs.TicketChangeForm(data, add_tags=add, remove_tags=remove,
+                                   field_values=payload.fields)
+    update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), **form.values())
     return _detail(request, ticket_id)
 
 
@@ -169,8 +149,10 @@ def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> A
 def add_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> Any:
     viewer = agent_of(request)
     ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
-    message = reply(ticket=ticket, actor=Actor.of_agent(viewer), text=payload.body,
-                    kind=payload.kind, status=payload.status)
+    values = inputs.ReplyForm({"body": payload.body, "kind": payload.kind,
+                               "status": payload.status or "",
+                               "channel": payload.channel_id or ""}).values()
+    message = reply(ticket=ticket, actor=Actor.of_agent(viewer), **values)
     return Status(201, serialize.message(message))
 
 
@@ -190,7 +172,8 @@ def merge(request: HttpRequest, ticket_id: Id, payload: MergeTicketsIn) -> Any:
 def put_reminder(request: HttpRequest, ticket_id: Id, payload: ReminderIn) -> Any:
     viewer = agent_of(request)
     ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
-    set_reminder(ticket=ticket, at=payload.at, actor=Actor.of_agent(viewer))
+    set_reminder(ticket=ticket, actor=Actor.of_agent(viewer),
+                 **inputs.ReminderForm({"remind_at": payload.at}).values())
     return serialize.ticket(selectors.visible_ticket(viewer=viewer, pk=ticket_id))
 
 

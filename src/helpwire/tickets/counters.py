@@ -44,8 +44,9 @@ def _append(moves: dict[Cell, int]) -> None:
 
 
 def _row(ticket_id: int) -> dict[str, Any] | None:
-    return Ticket.objects.filter(pk=ticket_id).values(
+    row = Ticket.objects.filter(pk=ticket_id).values(
         "status", "group_id", "assignee_id", "channel_id").first()
+    return dict(row) if row else None
 
 
 @events.in_transaction(events.TICKET_CREATED)

@@ -3,7 +3,6 @@ ticket body back, a plain form post is redirected to the page."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -11,8 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,12 +19,11 @@ from helpwire.accounts.permissions import may_see_contacts
 from helpwire.automation.models import ReplyTemplate
 from helpwire.automation.rendering import render as render_template
 from helpwire.automation.rendering import variables
-from helpwire.connectors.models import Channel
 from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import reply
 from helpwire.conversations.outbound import reply_channels
 from helpwire.tickets import fields as ticket_fields
-from helpwire.tickets import selectors
+from helpwire.tickets import inputs, selectors
 from helpwire.tickets.access import channel_open_to, visible_tickets
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.merge import merge_tickets
@@ -134,14 +130,9 @@ def _files(request: HttpRequest) -> list[InboundAttachment]:
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
-    kind = "note" if request.POST.get("kind") == "note" else "reply"
-    channel = None
-    if request.POST.get("channel", "").isdigit():
-        channel = Channel.objects.filter(pk=int(request.POST["channel"]), is_active=True).first()
     try:
-        reply(ticket=ticket, actor=actor(request), text=request.POST.get("body", ""),
-              kind=kind, status=request.POST.get("status") or None, files=_files(request),
-              channel=channel)
+        values = inputs.ReplyForm(request.POST).values()
+        reply(ticket=ticket, actor=actor(request), files=_files(request), **values)
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)
@@ -166,23 +157,15 @@ def _field_values(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 @agent_view("ticket.edit")
 @require_POST
 def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
-    agent = viewer(request)
-    ticket = selectors.visible_ticket(viewer=agent, pk=pk)
+    ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
     post = request.POST
-    changes: dict[str, Any] = {}
-    for name in ("status", "priority", "type", "subject"):
-        if post.get(name):
-            changes[name] = post[name]
-    if "assignee" in post:
-        changes["assignee"] = (Agent.objects.filter(pk=post["assignee"]).first()
-                               if post["assignee"].isdigit() else None)
-    if "group" in post:
-        changes["group"] = (Group.objects.filter(pk=post["group"]).first()
-                            if post["group"].isdigit() else None)
     try:
-        update_ticket(ticket=ticket, actor=actor(request),
-                      add_tags=post.getlist("add_tag"), remove_tags=post.getlist("remove_tag"),
-                      field_values=_field_values(request, ticket), **changes)
+        form = inputs.TicketChangeForm(
+            {k: post[k] for k in ("subject", "status", "priority", "type", "assignee", "group")
+             if k in post},
+            add_tags=post.getlist("add_tag"), remove_tags=post.getlist("remove_tag"),
+            field_values=_field_values(request, ticket))
+        update_ticket(ticket=ticket, actor=actor(request), **form.values())
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)
@@ -192,17 +175,12 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_reminder(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
-    raw = request.POST.get("remind_at", "")
     try:
         if request.POST.get("clear"):
             clear_reminder(ticket=ticket, actor=actor(request))
         else:
-            at: datetime | None = parse_datetime(raw) if raw else None
-            if at is None:
-                raise ValidationError(_("Choose the date and time of the reminder."))
-            if timezone.is_naive(at):
-                at = timezone.make_aware(at)  # in the agent's own time zone
-            set_reminder(ticket=ticket, at=at, actor=actor(request))
+            set_reminder(ticket=ticket, actor=actor(request),
+                         **inputs.ReminderForm(request.POST).values())
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)

@@ -1,0 +1,150 @@
+"""The one input layer for ticket verbs: a form per verb that the workspace and the API both
+fill (the workspace from its POST, the API from its JSON schema), so an unknown agent or
+group id, a bad status or a channel the ticket cannot use is the same error everywhere —
+never a silent "nobody" in one place and a 400 in the other.
+
+A form takes plain values: ids as strings or ints, ``"none"`` (or, from a select box, ``""``)
+for "nobody" / "no group". ``values()`` gives the keyword arguments of the action, only
+for what was sent, and raises ``ValidationError`` with the first problem's code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from helpwire.accounts.models import Agent, Group
+from helpwire.connectors.models import Channel
+from helpwire.tickets.actions import SETTABLE_STATUSES
+from helpwire.tickets.models import Priority, Status, TicketType
+
+NOBODY = ("", "none", "0", None)
+_SETTABLE = [(s, label) for s, label in Status.choices if s in SETTABLE_STATUSES]
+
+
+class VerbForm(forms.Form):
+    """A form whose errors become one coded ``ValidationError``."""
+
+    def valid_data(self) -> dict[str, Any]:
+        if not self.is_valid():
+            for field, errors in self.errors.as_data().items():
+                first = errors[0]
+                label = self.fields[field].label if field in self.fields else ""
+                message = "; ".join(first.messages)
+                raise ValidationError(f"{label}: {message}" if label else message,
+                                      code=first.code or f"invalid_{field}")
+        return self.cleaned_data
+
+
+def _agent(value: Any) -> Agent | None:
+    if value in NOBODY:
+        return None
+    agent = Agent.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
+    if agent is None:
+        raise ValidationError(_("No agent with id %(id)s."), code="invalid_assignee",
+                              params={"id": value})
+    return agent
+
+
+def _group(value: Any) -> Group | None:
+    if value in NOBODY:
+        return None
+    group = Group.objects.filter(pk=int(value)).first() if str(value).isdigit() else None
+    if group is None:
+        raise ValidationError(_("No group with id %(id)s."), code="invalid_group",
+                              params={"id": value})
+    return group
+
+
+class TicketChangeForm(VerbForm):
+    """``update_ticket``: any of a ticket's attributes."""
+
+    subject = forms.CharField(label=gettext_lazy("Subject"), required=False, max_length=500)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=_SETTABLE)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False,
+                                 choices=Priority.choices)
+    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False,
+                             choices=TicketType.choices)
+    assignee = forms.CharField(label=gettext_lazy("Assignee"), required=False)
+    group = forms.CharField(label=gettext_lazy("Group"), required=False)
+
+    def __init__(self, data: Mapping[str, Any], *, add_tags: list[str] | None = None,
+                 remove_tags: list[str] | None = None,
+                 field_values: Mapping[str, Any] | None = None) -> None:
+        self.sent = {k for k, v in data.items() if k in self.base_fields
+                     and not (k in ("status", "priority", "type", "subject") and v in ("", None))}
+        super().__init__({k: "" if v is None else v for k, v in data.items()})
+        self.add_tags = [t for t in (add_tags or []) if t and t.strip()]
+        self.remove_tags = [t for t in (remove_tags or []) if t and t.strip()]
+        self.field_values = dict(field_values or {})
+
+    def clean_assignee(self) -> Agent | None:
+        return _agent(self.cleaned_data.get("assignee")) if "assignee" in self.sent else None
+
+    def clean_group(self) -> Group | None:
+        return _group(self.cleaned_data.get("group")) if "group" in self.sent else None
+
+    def values(self) -> dict[str, Any]:
+        data = self.valid_data()
+        out: dict[str, Any] = {name: data[name] for name in self.sent}
+        if self.add_tags:
+            out["add_tags"] = self.add_tags
+        if self.remove_tags:
+            out["remove_tags"] = self.remove_tags
+        if self.field_values:
+            out["field_values"] = self.field_values
+        return out
+
+
+class ReplyForm(VerbForm):
+    """``reply``: a reply or a private note, maybe with a status, maybe via another channel."""
+
+    body = forms.CharField(label=gettext_lazy("Message"), required=False, strip=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False,
+                             choices=[("reply", "reply"), ("note", "note")])
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=_SETTABLE)
+    channel = forms.CharField(label=gettext_lazy("Channel"), required=False)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or "reply"
+
+    def clean_status(self) -> str | None:
+        return self.cleaned_data.get("status") or None
+
+    def clean_channel(self) -> Channel | None:
+        raw = self.cleaned_data.get("channel")
+        if raw in NOBODY:
+            return None
+        channel = Channel.objects.filter(pk=int(raw), is_active=True).first() if str(
+            raw).isdigit() else None
+        if channel is None:
+            raise ValidationError(_("No active channel with id %(id)s."),
+                                  code="invalid_channel", params={"id": raw})
+        return channel
+
+    def values(self) -> dict[str, Any]:
+        data = self.valid_data()
+        return {"text": data["body"], "kind": data["kind"], "status": data["status"],
+                "channel": data["channel"]}
+
+
+class ReminderForm(VerbForm):
+    """``set_reminder``: a moment, read in the agent's own time zone when it has none."""
+
+    remind_at = forms.DateTimeField(label=gettext_lazy("Remind at"),
+                                    error_messages={"required": gettext_lazy(
+                                        "Choose the date and time of the reminder.")})
+
+    def clean_remind_at(self) -> datetime:
+        at: datetime = self.cleaned_data["remind_at"]
+        return timezone.make_aware(at) if timezone.is_naive(at) else at
+
+    def values(self) -> dict[str, Any]:
+        return {"at": self.valid_data()["remind_at"]}
