@@ -23,15 +23,16 @@ _ROLE_PERMS: dict[str, set[str]] = {
     Role.ADMIN: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "settings.manage",
-        "view.share",
+        "view.share", "queue.team",
     },
     Role.SUPERVISOR: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "view.share",
+        "queue.team",
     },
     Role.AGENT: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
-        "ticket.bulk", "client.view", "client.edit",
+        "ticket.bulk", "client.view", "client.edit", "queue.team",
     },
     Role.CONTRACTOR: {"ticket.view", "ticket.edit"},
 }

@@ -32,6 +32,7 @@ from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.conversations import ingest, reply
 from helpwire.core.actors import Actor
+from helpwire.search.query import search
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.filters import TicketFilter, parse_field_params
@@ -79,8 +80,6 @@ def list_tickets(request: HttpRequest, query: Query[TicketQuery]) -> Any:
     viewer = agent_of(request)
     filters = query.to_filter()
     if query.q and query.q.strip():
-        from helpwire.search.query import search
-
         qs = selectors.ticket_queryset(viewer=viewer, filters=filters)
         hits = search(q=query.q, queryset=qs.select_related(*selectors.LIST_RELATED)
                       .prefetch_related("tags"), limit=query.limit)

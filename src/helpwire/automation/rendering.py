@@ -8,11 +8,21 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 if TYPE_CHECKING:
     from helpwire.accounts.models import Agent
     from helpwire.tickets.models import Ticket
 
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
+# Every variable a template may use, with what it stands for (the settings screen lists these).
+VARIABLES: list[tuple[str, str | Promise]] = [
+    ("client.name", _("the client's name")),
+    ("ticket.number", _("the ticket number")),
+    ("ticket.subject", _("the ticket subject")),
+    ("agent.name", _("the name of the agent who replies")),
+]
 
 
 def variables(*, ticket: Ticket, agent: Agent | None) -> dict[str, str]:

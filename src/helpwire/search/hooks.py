@@ -19,6 +19,7 @@ from django.db import transaction
 from helpwire.core import events
 from helpwire.core.models import Event
 from helpwire.search import documents
+from helpwire.search.tasks import rebuild_client_documents
 
 logger = logging.getLogger("helpwire.search")
 
@@ -81,8 +82,6 @@ def _client_renamed(client_id: int) -> None:
     ids = documents.client_tickets(client_id, limit=CLIENT_INLINE_TICKETS + 1)
     documents.rebuild(ids[:CLIENT_INLINE_TICKETS])
     if len(ids) > CLIENT_INLINE_TICKETS:
-        from helpwire.search.tasks import rebuild_client_documents
-
         transaction.on_commit(lambda: rebuild_client_documents.enqueue(client_id))
 
 

@@ -98,8 +98,8 @@ def _field_value(raw: str) -> object:
     """A filter value as it is stored: booleans for checkboxes, a path for nested lists."""
     if raw in ("true", "false"):
         return raw == "true"
-    if "›" in raw:
-        return [part.strip() for part in raw.split("›") if part.strip()]
+    if tag_tree.has_separator(raw):
+        return tag_tree.levels(raw)
     return raw
 
 

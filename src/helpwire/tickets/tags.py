@@ -14,13 +14,32 @@ from helpwire.tickets.history import ChangeSet
 from helpwire.tickets.locks import lock_tickets
 from helpwire.tickets.models import TAG_SEPARATOR, Tag, Ticket
 
-# Paths are accepted as "a › b › c", "a > b > c" or "a/b/c".
-_SPLIT = re.compile(r"\s*(?:›|>|/)\s*")
+# Paths (tags, nested list values) are accepted as "a › b › c", "a > b > c" or "a/b/c";
+# they are stored and shown with TAG_SEPARATOR.
+_SEPARATORS = re.compile(r"\s*(?:›|>|/)\s*")
 MAX_DEPTH = 5
 
 
+def levels(path: str) -> list[str]:
+    """The levels of a path as typed, without validation (empty levels dropped)."""
+    return [p.strip() for p in _SEPARATORS.split(path or "") if p.strip()]
+
+
+def join(parts: list[str]) -> str:
+    return TAG_SEPARATOR.join(str(p) for p in parts)
+
+
+def has_separator(name: str) -> bool:
+    return bool(_SEPARATORS.search(name or ""))
+
+
+def depth(path: str) -> int:
+    """0 for a top-level path, 1 for its children…"""
+    return max(len(levels(path)) - 1, 0)
+
+
 def split_path(path: str) -> list[str]:
-    parts = [p.strip() for p in _SPLIT.split(path or "") if p.strip()]
+    parts = levels(path)
     if not parts:
         raise ValidationError(_("A tag needs a name."), code="invalid_tag")
     if len(parts) > MAX_DEPTH or any(len(p) > 100 for p in parts):

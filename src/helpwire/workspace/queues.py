@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from helpwire.accounts.models import Agent, Role
+from helpwire.accounts import permissions
+from helpwire.accounts.models import Agent
 from helpwire.tickets import counters
 from helpwire.tickets.access import visible_counter_cells
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
@@ -41,7 +42,7 @@ def builtin(viewer: Agent) -> list[Queue]:
         Queue("solved", _("Solved"), TicketFilter(status=[str(Status.SOLVED), str(Status.CLOSED)])),
         Queue("spam", _("Spam"), TicketFilter(status=[str(Status.SPAM)])),
     ]
-    if viewer.role == Role.CONTRACTOR:
+    if not permissions.can(viewer, "queue.team"):  # contractors: their own tickets only
         return [q for q in queues if q.slug in ("mine", "pending", "solved")]
     return queues
 

@@ -16,21 +16,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group, Role
+from helpwire.automation import rendering
 from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.models import Channel
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import TAG_SEPARATOR, CustomField, FieldKind, Tag
 
 # The variables a reply template may use (helpwire.automation.rendering fills them in).
-TEMPLATE_VARIABLES: list[tuple[str, Any]] = [
-    ("{{client.name}}", _("the client's name")),
-    ("{{ticket.number}}", _("the ticket number")),
-    ("{{ticket.subject}}", _("the ticket subject")),
-    ("{{agent.name}}", _("the name of the agent who replies")),
-]
+TEMPLATE_VARIABLES: list[tuple[str, Any]] = [("{{" + name + "}}", label)
+                                             for name, label in rendering.VARIABLES]
 _KNOWN_VARIABLES = {v.strip("{}") for v, _label in TEMPLATE_VARIABLES}
 _BRACES = re.compile(r"\{\{\s*(.*?)\s*\}\}")
-_PATH_CHARS = re.compile(r"[›>/]")
 MAX_OPTION_DEPTH = 5
 MAX_OPTION_LENGTH = 200
 
@@ -229,7 +225,7 @@ class TagRenameForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        if _PATH_CHARS.search(name):
+        if tag_tree.has_separator(name):
             raise ValidationError(_("A tag name cannot contain “›”, “>” or “/”; to move a "
                                     "tag, create it under its new parent."), code="invalid_tag")
         siblings = Tag.objects.filter(parent_id=self.tag.parent_id, name=name).exclude(

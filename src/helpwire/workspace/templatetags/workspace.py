@@ -3,7 +3,10 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from helpwire.accounts import permissions
+from helpwire.accounts.models import Agent
 from helpwire.conversations.sanitize import clean_html
+from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import Priority, Status
 
 register = template.Library()
@@ -19,13 +22,19 @@ def clean(value: str) -> SafeString:
 @register.filter
 def field_path(value: object) -> str:
     if isinstance(value, list):
-        return " › ".join(str(v) for v in value)
+        return tag_tree.join(value)
     return "" if value is None else str(value)
 
 
 @register.filter
 def depth(path: str) -> int:
-    return min(str(path).count("›"), 5)
+    return min(tag_tree.depth(str(path)), 5)
+
+
+@register.filter
+def can(agent: object, perm: str) -> bool:
+    """``{% if user|can:"settings.manage" %}``: templates ask the one permission check."""
+    return isinstance(agent, Agent) and permissions.can(agent, perm)
 
 
 _STATUS = dict(Status.choices)

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from helpwire.accounts import permissions
 from helpwire.connectors.models import Channel
+from helpwire.search.query import search
 from helpwire.tickets import selectors
 from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.models import Priority, Status
@@ -48,8 +50,6 @@ def _listing(request: HttpRequest, *, title: str, base: TicketFilter, slug: str,
     next_cursor = None
     try:
         if q.strip():
-            from helpwire.search.query import search
-
             qs = selectors.ticket_queryset(viewer=agent, filters=filters).select_related(
                 *selectors.LIST_RELATED).prefetch_related("tags")
             hits = search(q=q, queryset=qs, limit=50)
@@ -116,7 +116,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
     if not name:
         raise ValidationError(_("Give the filter a name."))
     shared = request.POST.get("shared") == "on"
-    if shared and agent.role not in ("admin", "supervisor"):
+    if shared and not permissions.can(agent, "view.share"):
         raise PermissionDenied(_("Only supervisors share filters with the team."))
     view = SavedView.objects.create(name=name, owner=None if shared else agent,
                                     filters=form.saved_filters())

@@ -24,6 +24,7 @@ from helpwire.conversations import reply
 from helpwire.conversations.outbound import reply_channels
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
+from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.access import channel_open_to, visible_tickets
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.merge import merge_tickets
@@ -148,7 +149,7 @@ def _field_values(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         elif field.kind == FieldKind.NESTED:
             if name in request.POST:
                 raw = request.POST.get(name, "")
-                out[field.key] = [p for p in raw.split(" › ") if p] if raw else None
+                out[field.key] = tag_tree.levels(raw) or None
         elif name in request.POST:
             out[field.key] = request.POST.get(name, "")
     return out
