@@ -66,7 +66,8 @@ def helpwire_run(data: Path) -> Iterator[Process]:
                 time.sleep(0.3)
         yield Process(url=url, port=port, env=env, log=log, proc=proc)
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 import urllib.request
@@ -12,8 +13,7 @@ import pytest
 
 from tests.helpwire_process import helpwire_run
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
-                                reason="exercises the embedded SQLite set-up")
+pytestmark = pytest.mark.sqlite  # the embedded set-up: `helpwire run` on its own SQLite
 
 SCRIPT = """
 from datetime import timedelta
@@ -39,7 +39,30 @@ print(t.status, Message.objects.get(ticket=t, kind="outbound").delivery_state)
 """
 
 
-def test_it_runs_web_worker_and_scheduler_together(tmp_path: Path):
+def _group(pgid: int) -> dict[int, str]:
+    """The processes of a process group: pid → command line."""
+    out = subprocess.run(["pgrep", "-a", "-g", str(pgid)], capture_output=True, text=True)
+    return {int(line.split(" ", 1)[0]): line.split(" ", 1)[1]
+            for line in out.stdout.splitlines() if line.strip()}
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        alive.append(pid)
+    return alive
+
+
+def _kinds(group: dict[int, str]) -> set[str]:
+    return {kind for cmd in group.values() for kind in ("web", "worker")
+            if f"helpwire {kind}" in cmd}
+
+
+def test_it_runs_web_worker_and_scheduler_together_and_stops_them_all(tmp_path: Path):
     with helpwire_run(tmp_path / "var") as server:
         with urllib.request.urlopen(server.url + "/admin/login/", timeout=5) as r:  # noqa: S310
             page = r.read().decode()
@@ -53,9 +76,26 @@ def test_it_runs_web_worker_and_scheduler_together(tmp_path: Path):
         while (state := server.shell(CHECK.format(pk=pk))) != "open sent":
             assert time.monotonic() < deadline, f"worker did not finish: {state}"
             time.sleep(0.5)
-    assert server.proc.returncode is not None
-    # No child survives the parent.
-    time.sleep(0.5)
-    ps = subprocess.run(["pgrep", "-f", f"--port {server.port}"], capture_output=True,
-                        text=True)
-    assert ps.stdout.strip() == ""
+
+        group = _group(server.proc.pid)
+        assert _kinds(group) == {"web", "worker"}, group
+        # Ctrl-C reaches only the parent here: it must stop its children itself.
+        os.kill(server.proc.pid, signal.SIGTERM)
+        assert server.proc.wait(timeout=20) == 0
+        deadline = time.monotonic() + 10
+        while _alive(list(group)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _alive(list(group)) == [], _group(server.proc.pid)
+
+
+def test_it_stops_everything_and_says_so_when_the_worker_dies(tmp_path: Path):
+    with helpwire_run(tmp_path / "var") as server:
+        group = _group(server.proc.pid)
+        worker = next(pid for pid, cmd in group.items() if "helpwire worker" in cmd)
+        os.kill(worker, signal.SIGKILL)
+        assert server.proc.wait(timeout=20) != 0
+        deadline = time.monotonic() + 10
+        while _alive(list(group)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _alive(list(group)) == []
+        assert "the worker process stopped" in server.log.read_text(errors="replace")

@@ -7,11 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from helpwire.connectors.base import Connector, Delivery, PermanentFailure, TemporaryFailure
 from helpwire.connectors.registry import _connectors
-from helpwire.conversations import reply
+from helpwire.conversations import outbound, reply
 from helpwire.conversations.tasks import deliver_message
 from helpwire.core.models import Event
-from helpwire.tickets.models import DeliveryState, Message, MessageKind, Status
+from helpwire.tickets.models import Change, DeliveryState, Message, MessageKind, Status
 from tests.conftest import as_agent
+from tests.race import EnqueueRecorder
 
 
 class FlakyConnector(Connector):
@@ -39,15 +40,26 @@ def flaky(ticket):
     del _connectors["flaky"]
 
 
-def test_it_queues_a_reply_and_delivers_it(ticket, agent, django_capture_on_commit_callbacks):
+def test_it_queues_a_reply_and_delivers_it(flaky, ticket, agent, monkeypatch,
+                                           django_capture_on_commit_callbacks):
+    recorder = EnqueueRecorder(deliver_message)
+    monkeypatch.setattr(outbound, "deliver_message", recorder)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message = reply(ticket=ticket, actor=as_agent(agent), text="Посылка в пути")
-    assert message.kind == MessageKind.OUTBOUND
-    assert message.delivery_state == DeliveryState.QUEUED
-    assert len(callbacks) >= 1  # the delivery task is enqueued only after commit
+    stored = Message.objects.get(pk=message.pk)
+    assert (stored.kind, stored.delivery_state) == (MessageKind.OUTBOUND, DeliveryState.QUEUED)
+    assert recorder.enqueued == []  # nothing leaves before the commit…
+    for callback in callbacks:
+        callback()
+    assert recorder.enqueued == [message.pk]  # …then exactly this message is handed out
     assert deliver_message.call(message.pk) == DeliveryState.SENT
-    message.refresh_from_db()
-    assert message.delivery_state == DeliveryState.SENT and message.sent_at
+    # What the far side received: the text, to the client's address, with a stable key.
+    (sent,) = flaky.sent
+    assert sent.text == "Посылка в пути" and sent.recipients == {"email": "maria@example.ru"}
+    assert sent.delivery_key == stored.delivery_key and len(sent.delivery_key) == 32
+    stored.refresh_from_db()
+    assert stored.delivery_state == DeliveryState.SENT and stored.sent_at
+    assert stored.external_id == f"remote-{message.pk}"
     assert Event.objects.filter(kind="message.sent", ticket_id=ticket.pk).exists()
 
 
@@ -83,16 +95,21 @@ def test_it_stops_at_a_permanent_failure(flaky, ticket, agent):
     assert flaky.sent == []
 
 
-def test_it_keeps_a_note_inside(ticket, agent, django_capture_on_commit_callbacks):
+def test_it_keeps_a_note_inside(flaky, ticket, agent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         note = reply(ticket=ticket, actor=as_agent(agent), text="Он не прав", kind="note")
-    assert note.kind == MessageKind.NOTE and note.delivery_state == ""
+    stored = Message.objects.get(pk=note.pk)
+    assert stored.kind == MessageKind.NOTE and stored.delivery_state == ""
+    assert deliver_message.call(note.pk) == ""  # nothing to deliver, ever
+    assert flaky.sent == []
 
 
 def test_it_sets_the_status_with_the_reply(ticket, agent):
     reply(ticket=ticket, actor=as_agent(agent), text="Пришлите фото", status=Status.PENDING)
     ticket.refresh_from_db()
-    assert ticket.status == Status.PENDING
+    assert ticket.status == Status.PENDING and ticket.first_response_at is not None
+    change = Change.objects.get(ticket=ticket, field="status")
+    assert (change.old, change.new, change.actor_agent) == ("new", "pending", agent)
 
 
 def test_it_refuses_an_empty_reply(ticket, agent):

@@ -46,11 +46,14 @@ def test_it_sends_a_password_reset_link(agent, mailoutbox):
     assert len(mailoutbox) == 1 and "/password-reset/" in mailoutbox[0].body
 
 
-@pytest.mark.parametrize("slug", ["mine", "unassigned", "groups", "all", "pending", "on_hold",
-                                  "solved", "spam"])
-def test_it_renders_every_queue(browser_as, agent, ticket, slug):
+@pytest.mark.parametrize(("slug", "listed"), [
+    ("mine", False), ("unassigned", True), ("groups", True), ("all", True), ("pending", False),
+    ("on_hold", False), ("solved", False), ("spam", False)])
+def test_it_renders_every_queue(browser_as, agent, ticket, slug, listed):
+    """A new, unassigned ticket of the agent's group is in exactly the queues it belongs to."""
     response = browser_as(agent).get(f"/queues/{slug}/")
     assert response.status_code == 200
+    assert (f"/tickets/{ticket.pk}/" in response.content.decode()) is listed
     assert b"Content-Security-Policy" not in response.content
     assert "script-src 'self'" in response["Content-Security-Policy"]
 
@@ -159,14 +162,20 @@ def test_it_fills_template_variables(browser_as, agent, ticket):
 
 
 def test_it_notifies_a_mentioned_agent_and_emails_an_outsider(browser_as, agent, contractor,
-                                                              ticket, mailoutbox,
+                                                              ticket, mailoutbox, settings,
                                                               django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         browser_as(agent).post(f"/tickets/{ticket.pk}/reply/", {
             "kind": "note",
             "body": f"@{contractor.email} глянь, и @lawyer@partner.example тоже"})
     assert contractor.notifications.filter(kind="mention").exists()
     assert ticket.mentioned.filter(pk=contractor.pk).exists()
+    mail = {m.to[0]: m for m in mailoutbox}
+    assert set(mail) == {contractor.email, "lawyer@partner.example"}
+    outsider = mail["lawyer@partner.example"]
+    assert "глянь" in outsider.body and f"/tickets/{ticket.pk}/" in outsider.body
+    assert str(ticket.number) in outsider.subject and "Иван Агент" in outsider.subject
 
 
 def test_it_runs_bulk_actions_through_the_actions(browser_as, agent, inbound, support):
@@ -181,11 +190,16 @@ def test_it_runs_bulk_actions_through_the_actions(browser_as, agent, inbound, su
     assert Change.objects.filter(ticket_id__in=ids, field="status", new="solved").count() == 3
 
 
-def test_it_saves_a_personal_filter(browser_as, agent, ticket):
+def test_it_saves_a_personal_filter(browser_as, agent, other_agent, ticket, inbound, support):
+    urgent = inbound("Срочно!", thread="urgent", ticket_defaults={
+        "group_id": support.pk, "priority": "urgent"}).ticket
     b = browser_as(agent)
     response = b.post("/views/save/", {"name": "Срочные", "priority": ["urgent"]})
     assert response.status_code == 302
-    assert b.get(response["Location"]).status_code == 200
+    html = b.get(response["Location"]).content.decode()
+    assert f"/tickets/{urgent.pk}/" in html and f"/tickets/{ticket.pk}/" not in html
+    assert "Срочные" in b.get("/queues/mine/").content.decode()  # listed in the sidebar
+    assert browser_as(other_agent).get(response["Location"]).status_code == 404  # personal
 
 
 def test_it_shows_and_edits_the_client_card(browser_as, agent, ticket):

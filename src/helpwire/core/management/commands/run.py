@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -23,10 +23,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         me = [sys.executable, "-m", "helpwire"]
-        children = [
-            subprocess.Popen([*me, "web", "--host", host, "--port", str(port)]),
-            subprocess.Popen([*me, "worker", "--verbosity", "0"]),
-        ]
+        children = {
+            "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)]),
+            "worker": subprocess.Popen([*me, "worker", "--verbosity", "0"]),
+        }
         url = f"http://{host}:{port}/"
         self.stdout.write(f"Helpwire is running at {url} — workspace {url}login/, "
                           f"Django admin {url}admin/, API docs {url}api/v1/docs")
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.")
         self._wait(children)
 
-    def _wait(self, children: list[subprocess.Popen[bytes]]) -> None:
+    def _wait(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -49,14 +49,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         # Stop everything when asked or when any part dies.
-        while not stopping and all(c.poll() is None for c in children):
+        while not stopping and all(c.poll() is None for c in children.values()):
             time.sleep(0.3)
-        for child in children:
+        died = {name: c.returncode for name, c in children.items() if c.poll() is not None}
+        for child in children.values():
             if child.poll() is None:
                 child.terminate()
         deadline = time.monotonic() + 10
-        for child in children:
+        for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait(timeout=5)
+        if not stopping:
+            # A part died on its own: say which, and exit non-zero so a supervisor
+            # (systemd, a container runtime) restarts the whole set.
+            raise CommandError("; ".join(f"the {name} process stopped (exit code {code})"
+                                         for name, code in died.items()))
