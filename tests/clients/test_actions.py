@@ -221,9 +221,6 @@ def test_it_refuses_a_disabled_responsible_agent(client_card, agent, supervisor)
     assert not Event.objects.filter(kind="client.changed").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: create_client accepts a disabled responsible agent "
-                   "(update_client refuses one with invalid_responsible; POST /api/clients "
-                   "passes responsible_id straight through)")
 def test_it_refuses_a_disabled_responsible_agent_for_a_new_card(agent, supervisor):
     supervisor.is_active = False
     supervisor.save(update_fields=["is_active"])
@@ -234,9 +231,6 @@ def test_it_refuses_a_disabled_responsible_agent_for_a_new_card(agent, superviso
     assert not Client.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: tickets.actions.create_ticket assigns "
-                   "client.responsible without checking he is active, and disable_agent "
-                   "leaves him responsible: new tickets go to a disabled agent")
 def test_it_does_not_give_a_new_ticket_to_a_disabled_responsible_agent(inbound, admin,
                                                                        supervisor):
     card = inbound("Первое", email="vip@example.ru").ticket.client
@@ -246,8 +240,6 @@ def test_it_does_not_give_a_new_ticket_to_a_disabled_responsible_agent(inbound, 
     assert Ticket.objects.get(pk=ticket.pk).assignee is None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: merge_clients fills the target's empty "
-                   "responsible from the source without checking he is active")
 def test_it_does_not_carry_a_disabled_responsible_agent_over_in_a_merge(supervisor, admin,
                                                                         agent):
     source = Client.objects.create(name="Ольга", responsible=agent)

@@ -133,6 +133,8 @@ def create_client(*, actor: Actor, name: str = "", email: str = "", phone: str =
                   is_internal: bool | None = None, responsible: Agent | None = None,
                   pairs: list[tuple[str, str]] | None = None) -> Client:
     permissions.require(actor, "client.edit")
+    if responsible is not None and not responsible.is_active:
+        raise ValidationError(_("This agent is disabled."), code="invalid_responsible")
     if pairs is None:
         pairs, _problems = identity_pairs(email=email, phone=phone, handles=handles)
     taken = find_by_identities(pairs)
@@ -236,9 +238,11 @@ def merge_clients(*, source: Client, target: Client, actor: Actor) -> Client:
     now = timezone.now()
     Identity.objects.filter(client=source).update(client=target)
     fill = {}
-    for attr in ("company", "responsible"):
-        if getattr(target, attr) is None and getattr(source, attr) is not None:
-            fill[attr] = getattr(source, attr)
+    if target.company is None and source.company is not None:
+        fill["company"] = source.company
+    if (target.responsible is None and source.responsible is not None
+            and source.responsible.is_active):
+        fill["responsible"] = source.responsible
     if not target.name and source.name:
         fill["name"] = source.name
     if source.is_internal and not target.is_internal:

@@ -89,7 +89,8 @@ def create_ticket(
         client=client,
         channel=channel,
         group=group or channel.default_group,
-        assignee=assignee or client.responsible,  # CL5: the client's own agent
+        # CL5: the client's own agent — unless he has been disabled since.
+        assignee=assignee or _active_responsible(client),
         previous=previous,
         created_at=now,
         updated_at=now,
@@ -106,6 +107,11 @@ def create_ticket(
         previous_id=previous.pk if previous else None,
     )
     return ticket
+
+
+def _active_responsible(client: Client) -> Agent | None:
+    agent = client.responsible
+    return agent if agent is not None and hold_active_agent(agent.pk) else None
 
 
 def _apply_status(cs: ChangeSet, status: str) -> None:
