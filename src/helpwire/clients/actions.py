@@ -237,7 +237,7 @@ def merge_clients(*, source: Client, target: Client, actor: Actor) -> Client:
             break  # held: no other merge can touch either card until we commit
     now = timezone.now()
     Identity.objects.filter(client=source).update(client=target)
-    fill = {}
+    fill: dict[str, object] = {}
     if target.company is None and source.company is not None:
         fill["company"] = source.company
     if (target.responsible is None and source.responsible is not None
