@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from helpwire.connectors.models import Channel, ChannelKind
-from helpwire.tickets.models import Message
+from helpwire.tickets.actions import update_ticket
+from helpwire.tickets.models import Message, Status
+from tests.conftest import as_agent
+from tests.workspace.test_merge_clients_guard import _two_clients
 
 
 def test_it_refuses_an_unknown_assignee_like_the_workspace(api, ticket):
@@ -37,3 +40,32 @@ def test_it_refuses_a_reply_through_a_channel_the_client_never_used(api, ticket)
                                                            "channel_id": other.pk})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_channel"
+
+
+def test_it_answers_409_to_an_api_patch_resting_on_a_stale_view(api, agent, ticket):
+    update_ticket(ticket=ticket, assignee=agent, actor=as_agent(agent))
+    response = api.patch(f"/tickets/{ticket.pk}", {"status": "solved",
+                                                   "expected": {"status": "new"}})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "ticket_changed"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    ok = api.patch(f"/tickets/{ticket.pk}", {"status": "solved",
+                                             "unassign": True,
+                                             "expected": {"status": "open",
+                                                          "assignee_id": agent.pk}})
+    assert ok.status_code == 200, ok.json()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED and ticket.assignee is None
+
+
+def test_it_makes_the_api_say_it_explicitly(api, inbound, support):
+    maria, oleg = _two_clients(inbound, support)
+    refused = api.post(f"/tickets/{maria.pk}/merge", {"ticket_ids": [oleg.pk]})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "different_clients"
+    done = api.post(f"/tickets/{maria.pk}/merge", {"ticket_ids": [oleg.pk],
+                                                   "allow_other_clients": True})
+    assert done.status_code == 200
+    oleg.refresh_from_db()
+    assert oleg.merged_into_id == maria.pk

@@ -45,7 +45,8 @@ def install(api: NinjaAPI) -> None:
             details = None
             for inner in getattr(exc, "error_list", []):
                 code = getattr(inner, "code", None) or code
-        return error(api, request, 400, code, "; ".join(exc.messages), details)
+        status = 409 if code == "ticket_changed" else 400  # rests on a stale view
+        return error(api, request, status, code, "; ".join(exc.messages), details)
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -43,7 +43,7 @@ class ErrorOut(Schema):
 
 
 # The error responses every endpoint documents.
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 422, 429)}
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422, 429)}
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -200,6 +200,16 @@ class TicketIn(Schema):
     external_id: Short | None = None
 
 
+class TicketExpected(Schema):
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    type: TypeName | None = None
+    subject: Short | None = None
+    assignee_id: int | None = Field(default=None, description="0 for nobody.")
+    group_id: int | None = Field(default=None, description="0 for no group.")
+    fields: dict[Short, Any] | None = None
+
+
 class TicketPatch(Schema):
     subject: Short | None = None
     status: StatusName | None = None
@@ -215,6 +225,9 @@ class TicketPatch(Schema):
     add_tags: list[Short] = Field(default=[], max_length=50)
     remove_tags: list[Short] = Field(default=[], max_length=50)
     fields: dict[Short, Any] | None = None
+    expected: TicketExpected | None = Field(
+        default=None, description="The values you saw, for the attributes you change: if "
+        "any of them changed meanwhile, nothing is written and the answer is 409.")
 
 
 class MessageIn(Schema):
@@ -228,6 +241,9 @@ class MessageIn(Schema):
 class MergeTicketsIn(Schema):
     ticket_ids: list[Id] = Field(min_length=1, max_length=50,
                                  description="Tickets merged into this one.")
+    allow_other_clients: bool = Field(
+        default=False, description="Tickets of other clients are refused (400 "
+        "different_clients) unless this is true: replies then reach only this ticket's client.")
 
 
 class ReminderIn(Schema):

@@ -137,8 +137,19 @@ def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> A
         current = {t.path for t in ticket.tags.all()}
         add += payload.tags
         remove += [p for p in current if p not in set(payload.tags)]
+    seen = payload.expected
+    expected: dict[str, Any] = {}
+    if seen is not None:
+        expected = {name: getattr(seen, name) for name in ("status", "priority", "type",
+                                                           "subject")
+                    if getattr(seen, name) is not None}
+        for name in ("assignee", "group"):
+            value = getattr(seen, f"{name}_id")
+            if value is not None:
+                expected[name] = value or "none"
     form = inputs.TicketChangeForm(data, add_tags=add, remove_tags=remove,
-                                   field_values=payload.fields)
+                                   field_values=payload.fields, expected=expected,
+                                   expected_fields=(seen.fields or {}) if seen else {})
     update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), **form.values())
     return _detail(request, ticket_id)
 
@@ -162,7 +173,8 @@ def merge(request: HttpRequest, ticket_id: Id, payload: MergeTicketsIn) -> Any:
     target = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
     sources = [selectors.visible_ticket(viewer=viewer, pk=pk)
                for pk in dict.fromkeys(payload.ticket_ids)]
-    merge_tickets(target=target, sources=sources, actor=Actor.of_agent(viewer))
+    merge_tickets(target=target, sources=sources, actor=Actor.of_agent(viewer),
+                  allow_other_clients=payload.allow_other_clients)
     return _detail(request, ticket_id)
 
 

@@ -54,6 +54,32 @@ def _choice(value: str, choices: type[Status | Priority | TicketType], what: str
     return value
 
 
+class TicketChanged(ValidationError):
+    """The edit rests on a view of the ticket that is out of date: a field the agent changed
+    was changed by someone else meanwhile. The workspace answers 409 "reload", the API 409."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(
+            _("The ticket changed meanwhile (%(fields)s); reload it and make your change "
+              "again."), code="ticket_changed", params={"fields": ", ".join(fields)})
+        self.fields = fields
+
+
+def _current(ticket: Ticket, name: str) -> Any:
+    """A ticket attribute as the input layer writes it: ids for agents and groups."""
+    if name in ("assignee", "group"):
+        return getattr(ticket, f"{name}_id")
+    if name.startswith("field:"):
+        return ticket_fields.current(ticket).get(name[6:])
+    return getattr(ticket, name)
+
+
+def _check_expected(ticket: Ticket, expected: Mapping[str, Any]) -> None:
+    stale = [name for name, seen in expected.items() if _current(ticket, name) != seen]
+    if stale:
+        raise TicketChanged(stale)
+
+
 def _resolve_tags(items: Iterable[str | Tag]) -> list[Tag]:
     return [t if isinstance(t, Tag) else tags.ensure(t) for t in items]
 
@@ -186,11 +212,18 @@ def update_ticket(
     add_tags: Iterable[str | Tag] = (),
     remove_tags: Iterable[str | Tag] = (),
     field_values: Mapping[str, Any] | None = None,
+    expected: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """Change any of a ticket's attributes at once: one history line per attribute, one
-    "ticket changed" event for the lot."""
+    "ticket changed" event for the lot.
+
+    ``expected`` holds, for the attributes being changed, the values the person saw
+    (``assignee`` and ``group`` as ids, custom fields as ``field:<key>``); if any of them
+    changed meanwhile the edit is refused with ``TicketChanged`` and nothing is written."""
     ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
+    if expected:
+        _check_expected(ticket, expected)
     if ticket.status == Status.MERGED:
         raise ValidationError(_("A merged ticket cannot change."), code="ticket_merged")
     cs = ChangeSet(ticket, actor)

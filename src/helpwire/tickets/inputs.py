@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
 from helpwire.tickets.actions import SETTABLE_STATUSES
-from helpwire.tickets.models import Priority, Status, TicketType
+from helpwire.tickets.fields import clean_value
+from helpwire.tickets.models import CustomField, FieldKind, Priority, Status, TicketType
 
 NOBODY = ("", "none", "0", None)
 _SETTABLE = [(s, label) for s, label in Status.choices if s in SETTABLE_STATUSES]
@@ -64,7 +65,13 @@ def _group(value: Any) -> Group | None:
 
 
 class TicketChangeForm(VerbForm):
-    """``update_ticket``: any of a ticket's attributes."""
+    """``update_ticket``: any of a ticket's attributes.
+
+    ``expected`` carries the values the person saw (the panel posts them back in hidden
+    inputs; the API takes them as ``expected``). A field sent with the value it was seen with
+    was not touched and is dropped, so a panel that posts every field never writes back a
+    stale one; for a field that was changed, the seen value goes to the action, which
+    refuses (``TicketChanged``) if the ticket moved on meanwhile."""
 
     subject = forms.CharField(label=gettext_lazy("Subject"), required=False, max_length=500)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=_SETTABLE)
@@ -77,13 +84,17 @@ class TicketChangeForm(VerbForm):
 
     def __init__(self, data: Mapping[str, Any], *, add_tags: list[str] | None = None,
                  remove_tags: list[str] | None = None,
-                 field_values: Mapping[str, Any] | None = None) -> None:
+                 field_values: Mapping[str, Any] | None = None,
+                 expected: Mapping[str, Any] | None = None,
+                 expected_fields: Mapping[str, Any] | None = None) -> None:
         self.sent = {k for k, v in data.items() if k in self.base_fields
                      and not (k in ("status", "priority", "type", "subject") and v in ("", None))}
         super().__init__({k: "" if v is None else v for k, v in data.items()})
         self.add_tags = [t for t in (add_tags or []) if t and t.strip()]
         self.remove_tags = [t for t in (remove_tags or []) if t and t.strip()]
         self.field_values = dict(field_values or {})
+        self.expected = dict(expected or {})
+        self.expected_fields = dict(expected_fields or {})
 
     def clean_assignee(self) -> Agent | None:
         return _agent(self.cleaned_data.get("assignee")) if "assignee" in self.sent else None
@@ -91,15 +102,59 @@ class TicketChangeForm(VerbForm):
     def clean_group(self) -> Group | None:
         return _group(self.cleaned_data.get("group")) if "group" in self.sent else None
 
+    def _seen(self, name: str) -> Any:
+        raw = self.expected[name]
+        if name == "assignee":
+            return None if raw in NOBODY else int(raw)
+        if name == "group":
+            return None if raw in NOBODY else int(raw)
+        return "" if raw is None else str(raw)
+
     def values(self) -> dict[str, Any]:
         data = self.valid_data()
-        out: dict[str, Any] = {name: data[name] for name in self.sent}
+        out: dict[str, Any] = {}
+        expected: dict[str, Any] = {}
+        for name in self.sent:
+            value = data[name]
+            if name in self.expected:
+                seen = self._seen(name)
+                now = value.pk if name in ("assignee", "group") and value else value
+                if now == seen:
+                    continue  # sent back as it was seen: not touched
+                expected[name] = seen
+            out[name] = value
+        fields = self._changed_fields(expected)
+        if fields:
+            out["field_values"] = fields
         if self.add_tags:
             out["add_tags"] = self.add_tags
         if self.remove_tags:
             out["remove_tags"] = self.remove_tags
-        if self.field_values:
-            out["field_values"] = self.field_values
+        if expected:
+            out["expected"] = expected
+        return out
+
+    def _changed_fields(self, expected: dict[str, Any]) -> dict[str, Any]:
+        if not self.expected_fields:
+            return self.field_values
+        defs = {f.key: f for f in CustomField.objects.filter(key__in=list(self.field_values))}
+        out = {}
+        for key, raw in self.field_values.items():
+            field = defs.get(key)
+            if field is None or key not in self.expected_fields:
+                out[key] = raw
+                continue
+            value = clean_value(field, raw)
+            try:
+                seen = clean_value(field, self.expected_fields[key])
+            except ValidationError:  # an option removed since: compare as it was stored
+                seen = self.expected_fields[key]
+            same = (bool(value) == bool(seen) if field.kind == FieldKind.CHECKBOX
+                    else value == seen)
+            if same:
+                continue
+            out[key] = raw
+            expected[f"field:{key}"] = seen
         return out
 
 

@@ -23,13 +23,26 @@ from helpwire.tickets.locks import lock_ticket, lock_tickets
 from helpwire.tickets.models import FieldValue, Message, Status, ThreadKey, Ticket
 
 
+class DifferentClients(ValidationError):
+    """Tickets of different clients: replies on the target would reach only its client.
+    Refused unless the person confirmed it naming both (the single-ticket dialog)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            _("These tickets belong to different clients (%(clients)s): after merging, "
+              "replies go only to the client of the ticket you merge into."),
+            code="different_clients", params={"clients": ", ".join(names)})
+        self.names = names
+
+
 @transaction.atomic
 def merge_tickets(*, target: Ticket, actor: Actor, source: Ticket | None = None,
-                  sources: Sequence[Ticket] = ()) -> Ticket:
+                  sources: Sequence[Ticket] = (), allow_other_clients: bool = False) -> Ticket:
     """Merge ``source`` (or each of ``sources``, oldest first) into ``target``. The sources'
     messages join the target's conversation (ordered by time, so they interleave), tags
     unite, fields the target lacks are filled from the sources, and each source becomes
-    "merged" with a link to the target."""
+    "merged" with a link to the target. Tickets of another client are refused
+    (``DifferentClients``) unless ``allow_other_clients``."""
     wanted = [s.pk for s in ([source] if source is not None else [])] + [s.pk for s in sources]
     if not wanted or target.pk in wanted or len(set(wanted)) != len(wanted):
         raise ValidationError(_("Choose two different tickets to merge."), code="invalid_merge")
@@ -43,6 +56,10 @@ def merge_tickets(*, target: Ticket, actor: Actor, source: Ticket | None = None,
         if t.status == Status.MERGED:
             raise ValidationError(_("Ticket #%(number)s is already merged."),
                                   code="invalid_merge", params={"number": t.number})
+    others = [t for t in ordered if t.client_id != target.client_id]
+    if others and not allow_other_clients:
+        names = [str(target.client), *dict.fromkeys(str(t.client) for t in others)]
+        raise DifferentClients(names)
     for s in ordered:
         _merge_one(source=s, target=target, actor=actor)
     return target

@@ -27,6 +27,14 @@ def field_path(value: object) -> str:
 
 
 @register.filter
+def field_raw(value: object) -> str:
+    """A custom field's stored value as the panel posts it back (what the agent saw)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return field_path(value)
+
+
+@register.filter
 def depth(path: str) -> int:
     return min(tag_tree.depth(str(path)), 5)
 

@@ -26,8 +26,8 @@ from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.access import channel_open_to, visible_tickets
-from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
-from helpwire.tickets.merge import merge_tickets
+from helpwire.tickets.actions import TicketChanged, clear_reminder, set_reminder, update_ticket
+from helpwire.tickets.merge import DifferentClients, merge_tickets
 from helpwire.tickets.models import (
     Attachment,
     FieldKind,
@@ -95,12 +95,13 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _respond(request: HttpRequest, ticket_id: int, error: str = "") -> HttpResponse:
+def _respond(request: HttpRequest, ticket_id: int, error: str = "",
+             status: int = 400, extra: dict[str, Any] | None = None) -> HttpResponse:
     ticket = selectors.ticket_detail(viewer=viewer(request), pk=ticket_id)
     if is_htmx(request):
-        context = {**_context(request, ticket), "error": error}
+        context = {**_context(request, ticket), "error": error, **(extra or {})}
         return page(request, "workspace/_ticket_body.html", context,
-                    status=400 if error else 200)
+                    status=status if error else 200)
     if error:
         messages.error(request, error)
     return redirect("workspace:ticket", pk=ticket_id)
@@ -160,13 +161,18 @@ def _field_values(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
     post = request.POST
+    names = ("subject", "status", "priority", "type", "assignee", "group")
     try:
         form = inputs.TicketChangeForm(
-            {k: post[k] for k in ("subject", "status", "priority", "type", "assignee", "group")
-             if k in post},
+            {k: post[k] for k in names if k in post},
             add_tags=post.getlist("add_tag"), remove_tags=post.getlist("remove_tag"),
-            field_values=_field_values(request, ticket))
+            field_values=_field_values(request, ticket),
+            expected={k: post[f"expected_{k}"] for k in names if f"expected_{k}" in post},
+            expected_fields={k[len("expected_field_"):]: v for k, v in post.items()
+                             if k.startswith("expected_field_")})
         update_ticket(ticket=ticket, actor=actor(request), **form.values())
+    except TicketChanged as exc:
+        return _respond(request, pk, error_text(exc), status=409)
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)
@@ -202,7 +208,12 @@ def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
             if source is None:
                 raise ValidationError(_("No ticket #%(number)s.") % {"number": raw})
             sources.append(source)
-        merge_tickets(target=target, sources=sources, actor=actor(request))
+        merge_tickets(target=target, sources=sources, actor=actor(request),
+                      allow_other_clients=request.POST.get("allow_other_clients") == "on")
+    except DifferentClients as exc:
+        # Ask, naming both clients; the same choice comes back with the confirmation.
+        confirm = {"sources": [s.number for s in sources], "names": exc.names}
+        return _respond(request, pk, error_text(exc), extra={"merge_confirm": confirm})
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)

@@ -60,7 +60,7 @@
   document.addEventListener("htmx:responseError", (e) => {
     // Error partials (400) carry their message; show them where they belong.
     const xhr = e.detail.xhr;
-    if (xhr.status === 400 && e.detail.target) {
+    if ((xhr.status === 400 || xhr.status === 409) && e.detail.target) {
       const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       const select = e.detail.requestConfig.elt.getAttribute("hx-select");
       const part = select ? doc.querySelector(select) : null;
