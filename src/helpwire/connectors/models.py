@@ -19,6 +19,17 @@ class ChannelKind(models.TextChoices):
     CUSTOM = "custom", _("custom channel")
 
 
+# Which client identity a channel of each kind sends replies to. Kinds not listed (the API,
+# the manual channel, app reviews) cannot carry a reply started elsewhere.
+REACHES: dict[str, str] = {
+    ChannelKind.EMAIL: "email",
+    ChannelKind.TELEGRAM: "telegram",
+    ChannelKind.VK: "vk",
+    ChannelKind.WIDGET: "widget",
+    ChannelKind.PHONE: "phone",
+}
+
+
 class Channel(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
     name = models.CharField(_("name"), max_length=100, unique=True)

@@ -13,6 +13,10 @@ def register(cls: type[Connector]) -> type[Connector]:
     return cls
 
 
+def has_connector(kind: str) -> bool:
+    return kind in _connectors
+
+
 def connector_for(channel: Channel) -> Connector:
     try:
         cls = _connectors[channel.kind]

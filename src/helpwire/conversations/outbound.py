@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
-from helpwire.connectors.models import Channel
+from helpwire.clients.models import Identity
+from helpwire.connectors.models import REACHES, Channel
+from helpwire.connectors.registry import has_connector
 from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import attachments
 from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_html
@@ -29,10 +31,14 @@ NOTE = "note"
 
 def reply_channels(ticket: Ticket) -> list[Channel]:
     """Where a reply on this ticket may go [CH9]: its own channel, or another active
-    channel this client has written through."""
+    channel this client has written through that can reach him — a kind that sends to an
+    identity he has (an email channel for a client with an email), with a connector."""
+    kinds = set(Identity.objects.filter(client_id=ticket.client_id)
+                .values_list("kind", flat=True))
     others = (Channel.objects.filter(tickets__client_id=ticket.client_id, is_active=True)
               .exclude(pk=ticket.channel_id).distinct().order_by("name"))
-    return [ticket.channel, *others]
+    return [ticket.channel, *[c for c in others
+                              if REACHES.get(c.kind) in kinds and has_connector(c.kind)]]
 
 
 def _channel(ticket: Ticket, actor: Actor, channel: Channel | None) -> Channel:

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from helpwire.accounts.models import Notification
+from helpwire.accounts.notify import notify
 from helpwire.clients.models import Identity
 from helpwire.connectors.base import OutboundMessage, PermanentFailure, TemporaryFailure
 from helpwire.connectors.registry import connector_for
@@ -62,7 +64,7 @@ def _claim(message_id: int, now: datetime) -> Message | None:
     lease = timedelta(seconds=settings.HELPWIRE_DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
         message = (Message.objects.select_for_update(skip_locked=True)
-                   .select_related("ticket", "channel")
+                   .select_related("ticket", "channel", "actor_agent")
                    .filter(pk=message_id, delivery_state=DeliveryState.QUEUED)
                    .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).first())
         if message is None:
@@ -118,11 +120,17 @@ def deliver_message(message_id: int) -> str:
 
 
 def _failed(message: Message, error: str) -> str:
+    """Give up, say why on the message, and tell the agent who wrote it."""
     with transaction.atomic():
         _finish(message, delivery_state=DeliveryState.FAILED, delivery_error=error[:2000],
                 next_attempt_at=None)
         events.emit(events.MESSAGE_FAILED, actor=Actor.system("delivery"),
                     ticket_id=message.ticket_id, message_id=message.pk, error=error[:500])
+        if message.actor_agent is not None and message.actor_agent.is_active:
+            notify(agent=message.actor_agent, kind=Notification.Kind.DELIVERY_FAILED,
+                   ticket_id=message.ticket_id,
+                   text=_("Your reply on ticket #%(number)s was not delivered: %(why)s")
+                   % {"number": message.ticket.number, "why": error[:300]})
     return DeliveryState.FAILED
 
 
