@@ -34,15 +34,17 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def shot() -> Callable[[Any, str], None]:
-    """Screenshot a page into test-artifacts/e2e/NN-name.png, numbered in the order taken."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
+    """Screenshot a page into test-artifacts/e2e/<module>/NN-name.png, numbered in the order
+    taken."""
+    folder = ARTIFACTS / request.module.__name__.rsplit(".", 1)[-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
         old.unlink()
     numbers = count(1)
 
     def take(page: Any, name: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{next(numbers):02d}-{name}.png"))
+        page.screenshot(path=str(folder / f"{next(numbers):02d}-{name}.png"))
 
     return take
 

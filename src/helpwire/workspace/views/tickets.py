@@ -96,10 +96,14 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 
 
 def _respond(request: HttpRequest, ticket_id: int, error: str = "",
-             status: int = 400, extra: dict[str, Any] | None = None) -> HttpResponse:
+             status: int = 400, extra: dict[str, Any] | None = None,
+             where: str = "props") -> HttpResponse:
+    """The re-rendered ticket body; an error shows where the agent acted (the reply box's
+    errors above the conversation, the panel's in the panel)."""
     ticket = selectors.ticket_detail(viewer=viewer(request), pk=ticket_id)
     if is_htmx(request):
-        context = {**_context(request, ticket), "error": error, **(extra or {})}
+        context = {**_context(request, ticket), "error": error, "error_in": where,
+                   **(extra or {})}
         return page(request, "workspace/_ticket_body.html", context,
                     status=status if error else 200)
     if error:
@@ -136,7 +140,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         values = inputs.ReplyForm(request.POST).values()
         reply(ticket=ticket, actor=actor(request), files=_files(request), **values)
     except (ValidationError, PermissionDenied) as exc:
-        return _respond(request, pk, error_text(exc))
+        return _respond(request, pk, error_text(exc), where="conversation")
     return _respond(request, pk)
 
 

@@ -64,7 +64,19 @@
       const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       const select = e.detail.requestConfig.elt.getAttribute("hx-select");
       const part = select ? doc.querySelector(select) : null;
-      if (part) e.detail.target.outerHTML = part.outerHTML;
+      if (part) {
+        e.detail.target.outerHTML = part.outerHTML;
+        // The answer also shows the ticket as it is now: the header and conversation too.
+        ["#ticket-title", "#conversation"].forEach((sel) => {
+          const fresh = doc.querySelector(sel);
+          if (fresh && sel !== select && $(sel)) {
+            fresh.removeAttribute("hx-swap-oob");
+            $(sel).replaceWith(fresh);
+          }
+        });
+        const swapped = select ? $(select) : null;
+        if (swapped && window.htmx) window.htmx.process(swapped);
+      }
     }
   });
 
@@ -91,8 +103,11 @@
         if (conv) { $("#conversation").replaceWith(conv); collapseQuotes(conv); }
         const props = doc.querySelector("#props");
         const current = $("#props");
-        // Never yank a panel from under an agent who is editing it.
+        // Never yank a panel from under an agent who is editing it, and keep an error he
+        // has not acted on yet (a refused edit) above the fresh values.
         if (props && current && !current.contains(document.activeElement)) {
+          const error = current.querySelector(":scope > .error[role=alert]");
+          if (error && !props.querySelector(":scope > .error")) props.prepend(error);
           current.replaceWith(props);
           if (window.htmx) window.htmx.process(props);
         }
