@@ -116,18 +116,22 @@ def as_agent(agent: Agent) -> Actor:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Race tests need PostgreSQL's row locks, query-plan tests are about SQLite's planner:
-    each is deselected on the other database — and the summary says so, never a silent
-    skip."""
+    """Race tests need PostgreSQL's row locks, query-plan tests are about SQLite's planner,
+    and the slowest tests run once, on PostgreSQL: each is deselected on the other database —
+    and the summary says so, never a silent skip."""
     from django.conf import settings
 
     on_pg = "postgresql" in settings.DATABASES["default"]["ENGINE"]
-    other = "sqlite" if on_pg else "postgres"
-    dropped = [i for i in items if i.get_closest_marker(other) is not None]
+    others = {"sqlite"} if on_pg else {"postgres", "slow"}
+
+    def elsewhere(item: pytest.Item) -> bool:
+        return any(item.get_closest_marker(m) is not None for m in others)
+
+    dropped = [i for i in items if elsewhere(i)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [i for i in items if i.get_closest_marker(other) is None]
-        config.stash[_DESELECTED] = (len(dropped), other)
+        items[:] = [i for i in items if not elsewhere(i)]
+        config.stash[_DESELECTED] = (len(dropped), "/".join(sorted(others)))
 
 
 _DESELECTED = pytest.StashKey[tuple[int, str]]()
@@ -136,8 +140,8 @@ _DESELECTED = pytest.StashKey[tuple[int, str]]()
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     n, marker = config.stash.get(_DESELECTED, (0, ""))
     if n:
-        where = ("DATABASE_URL=postgres://…" if marker == "postgres"
-                 else "SQLite (no DATABASE_URL)")
+        where = ("SQLite (no DATABASE_URL)" if marker == "sqlite"
+                 else "DATABASE_URL=postgres://…")
         terminalreporter.write_line(
             f"{n} tests marked '{marker}' were deselected on this database; they run with "
             f"{where} (CI runs both).")

@@ -345,3 +345,55 @@ class QueueCounterDelta(models.Model):
     def __str__(self) -> str:
         cell = f"{self.status}/{self.group_key}/{self.assignee_key}/{self.channel_id}"
         return f"{cell} {self.delta:+d}"
+
+
+class BulkJob(models.Model):
+    """One action over many tickets, done in the worker ticket by ticket through the same
+    action as a single edit [TK9]. Each ticket is an item marked done in the same
+    transaction as its change, so a job interrupted anywhere resumes without doing anything
+    twice. Manual rules will run through it too."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        PAUSED = "paused", _("paused")
+        DONE = "done", _("done")
+
+    created_by = models.ForeignKey("accounts.Agent", on_delete=models.CASCADE,
+                                   related_name="+", verbose_name=_("started by"))
+    action = models.CharField(_("action"), max_length=32)
+    # The action's input, as the input layer takes it (``{"status": "solved"}``).
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices,
+                             default=State.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Moved on with every ticket: a running job that stops moving lost its worker.
+    touched_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk job")
+        verbose_name_plural = _("bulk jobs")
+
+    def __str__(self) -> str:
+        return f"{self.action} ×{self.total}"
+
+
+class BulkJobItem(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    ticket_id = models.BigIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "state", "id"], name="tickets_bulkitem_next")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.ticket_id} {self.state}"
