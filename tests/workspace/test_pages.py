@@ -184,7 +184,7 @@ def test_it_runs_bulk_actions_through_the_actions(browser_as, agent, inbound, su
         t = inbound(f"Bulk {n}", thread=f"b{n}", ticket_defaults={"group_id": support.pk}).ticket
         ids.append(t.pk)
     response = browser_as(agent).post("/bulk/", {"ids": ids, "action": "status",
-                                                 "value": "solved"})
+                                                 "value_status": "solved"})
     assert response.status_code == 200
     assert Ticket.objects.filter(pk__in=ids, status="solved").count() == 3
     assert Change.objects.filter(ticket_id__in=ids, field="status", new="solved").count() == 3

@@ -1,86 +1,126 @@
-"""Bulk actions on a selection [TK9]: each ticket goes through the same action as a single
-edit (its own permission check, history row and event); one failure does not stop the rest."""
+"""The bulk bar [TK9]: what it offers (pickers in the agent's language, never ids), what
+it selected (the ticked rows, or every ticket the list's filter matches), and handing the
+action to ``tickets.bulk`` (a resumable job) or, for merge, to the merge service."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.core.actors import Actor
-from helpwire.tickets.actions import update_ticket
+from helpwire.tickets import bulk as jobs
+from helpwire.tickets.actions import SETTABLE_STATUSES
 from helpwire.tickets.merge import merge_tickets
-from helpwire.tickets.models import Status, Ticket
+from helpwire.tickets.models import BulkJob, Priority, Status, Tag, Ticket
 from helpwire.tickets.selectors import ticket_queryset
+from helpwire.workspace import lists
 
-MAX_SELECTION = 500
+MAX_MERGE = 50
+ACTIONS = [
+    ("assign", gettext_lazy("Assign to…")),
+    ("group", gettext_lazy("Move to group…")),
+    ("status", gettext_lazy("Set status…")),
+    ("priority", gettext_lazy("Set priority…")),
+    ("tag", gettext_lazy("Add tag…")),
+    ("untag", gettext_lazy("Remove tag…")),
+    ("merge", gettext_lazy("Merge into the oldest")),
+    ("spam", gettext_lazy("Mark as spam")),
+    ("close", gettext_lazy("Close")),
+]
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    all_matching = forms.BooleanField(required=False)
+    list_path = forms.CharField(required=False, max_length=500)
+    list_query = forms.CharField(required=False, max_length=4000)
+    value_assign = forms.CharField(required=False)
+    value_group = forms.CharField(required=False)
+    value_status = forms.CharField(required=False)
+    value_priority = forms.CharField(required=False)
+    value_tag = forms.CharField(required=False, max_length=500)
+    value_untag = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, data: QueryDict) -> None:
+        super().__init__(data)
+        # Any id may be posted; what the viewer may touch is decided by the selection query.
+        self.fields["ids"].choices = [(v, v) for v in data.getlist("ids")]  # type: ignore[attr-defined]
+
+    def value(self) -> str:
+        return (self.cleaned_data.get(f"value_{self.cleaned_data['action']}") or "").strip()
+
+
+def bar_context(agent: Agent) -> dict[str, Any]:
+    """What the bulk bar's pickers offer."""
+    return {
+        "bulk_actions": ACTIONS,
+        "bulk_agents": Agent.objects.filter(is_active=True).order_by("name"),
+        "bulk_groups": Group.objects.order_by("name"),
+        "bulk_statuses": [(s, label) for s, label in Status.choices
+                          if s in SETTABLE_STATUSES],
+        "bulk_priorities": Priority.choices,
+        "bulk_tags": Tag.objects.order_by("path").values_list("path", flat=True),
+    }
 
 
 @dataclass
-class BulkResult:
-    done: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)
+class Outcome:
+    job: BulkJob | None = None
+    merged: int = 0
+    error: str = ""
 
 
-def _changes(action: str, value: str) -> dict[str, Any]:
-    if action == "assign":
-        return {"assignee": Agent.objects.get(pk=int(value), is_active=True) if value else None}
-    if action == "group":
-        return {"group": Group.objects.get(pk=int(value)) if value else None}
-    if action == "status":
-        return {"status": value}
-    if action == "priority":
-        return {"priority": value}
-    if action == "spam":
-        return {"status": Status.SPAM}
-    if action == "tag":
-        return {"add_tags": [value]}
-    if action == "untag":
-        return {"remove_tags": [value]}
-    raise ValidationError(_("Unknown bulk action."))
+def selection(agent: Agent, form: BulkForm) -> list[int]:
+    data = form.cleaned_data
+    if data["all_matching"]:
+        listing = lists.from_url(agent, data["list_path"], data["list_query"])
+        qs = listing.queryset(agent)
+        return list(qs.order_by("-updated_at", "-pk").values_list("pk", flat=True)
+                    [:jobs.MAX_TICKETS])
+    ids = data["ids"][:jobs.MAX_TICKETS]
+    return list(ticket_queryset(viewer=agent).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def run(*, viewer: Agent, data: QueryDict) -> BulkResult:
-    ids = [int(v) for v in data.getlist("ids") if str(v).isdigit()][:MAX_SELECTION]
-    action = data.get("action", "")
-    value = data.get("value", "").strip()
-    actor = Actor.of_agent(viewer)
-    tickets = list(ticket_queryset(viewer=viewer).filter(pk__in=ids).order_by("created_at"))
-    result = BulkResult()
-    if action == "merge":
-        # Into the oldest selected ticket, as an agent would do by hand.
-        if len(tickets) < 2:
-            result.failed.append((0, _("Select at least two tickets to merge.")))
-            return result
-        target, *sources = tickets
-        tickets = sources
+def matching_count(agent: Agent, path: str, query: str, cap: int = 10_000) -> int:
+    """How many tickets "all matching" would take, counted up to ``cap``."""
+    qs = lists.from_url(agent, path, query).queryset(agent)
+    return qs.order_by()[: cap + 1].count()
+
+
+def run(*, viewer: Agent, data: QueryDict) -> Outcome:
+    form = BulkForm(data)
+    if not form.is_valid():
+        return Outcome(error=_("Choose an action and at least one ticket."))
+    action = form.cleaned_data["action"]
     try:
-        changes = _changes(action, value) if action != "merge" else {}
-    except (ValidationError, ValueError, Agent.DoesNotExist, Group.DoesNotExist) as exc:
-        msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        result.failed.append((0, msg or _("Invalid value.")))
-        return result
-    if action == "merge":  # all or nothing, like every merge
-        try:
-            merge_tickets(target=target, sources=tickets, actor=actor)
-            result.done = len(tickets)
-        except (ValidationError, PermissionDenied) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            result.failed.append((0, text))
-        return result
-    for ticket in tickets:
-        try:
-            update_ticket(ticket=ticket, actor=actor, **changes)
-            result.done += 1
-        except (ValidationError, PermissionDenied) as exc:
-            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            result.failed.append((ticket.number, text))
-    return result
+        ids = selection(viewer, form)
+        if not ids:
+            return Outcome(error=_("Select at least one ticket."))
+        if action == "merge":
+            return _merge(viewer, ids)
+        return Outcome(job=jobs.start(agent=viewer, action=action, value=form.value(),
+                                      ticket_ids=ids))
+    except (ValidationError, PermissionDenied) as exc:
+        return Outcome(error="; ".join(exc.messages) if isinstance(exc, ValidationError)
+                       else str(exc))
 
 
-def selection(viewer: Agent, ids: list[int]) -> list[Ticket]:
-    return list(ticket_queryset(viewer=viewer).filter(pk__in=ids))
+def _merge(viewer: Agent, ids: list[int]) -> Outcome:
+    """Into the oldest selected ticket, all or nothing; tickets of different clients are
+    refused here (only the ticket's own dialog may merge those, after naming both)."""
+    if len(ids) < 2:
+        return Outcome(error=_("Select at least two tickets to merge."))
+    if len(ids) > MAX_MERGE:
+        return Outcome(error=_("Merge at most %(n)s tickets at once.") % {"n": MAX_MERGE})
+    tickets = list(Ticket.objects.filter(pk__in=ids).order_by("created_at", "pk"))
+    target, *sources = tickets
+    merge_tickets(target=target, sources=sources, actor=Actor.of_agent(viewer))
+    return Outcome(merged=len(sources))

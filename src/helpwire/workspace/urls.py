@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from helpwire.workspace.views import auth, clients, misc, queues, settings, tickets
+from helpwire.workspace.views import auth, bulk, clients, misc, queues, settings, tickets
 
 app_name = "workspace"
 
@@ -20,7 +20,6 @@ urlpatterns = [
     path("views/<int:pk>/", queues.saved_view, name="saved_view"),
     path("views/save/", queues.save_view, name="save_view"),
     path("counts/", queues.counts, name="counts"),
-    path("bulk/", queues.bulk_action, name="bulk"),
     path("search/", misc.search, name="search"),
     path("notifications/", misc.notifications, name="notifications"),
     path("notifications/read/", misc.notifications_read, name="notifications_read"),
@@ -36,5 +35,6 @@ urlpatterns = [
     path("clients/<int:pk>/", clients.client_card, name="client"),
     path("clients/<int:pk>/update/", clients.client_update, name="client_update"),
     path("clients/<int:pk>/merge/", clients.client_merge, name="client_merge"),
+    *bulk.urlpatterns,
     *settings.urlpatterns,
 ]

@@ -8,17 +8,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts.models import Notification
-from helpwire.tickets.filters import TicketFilter
+from helpwire.workspace import lists
 from helpwire.workspace.views.common import agent_view, page, viewer
-from helpwire.workspace.views.queues import _listing, sidebar
+from helpwire.workspace.views.queues import render_listing, sidebar
 
 
 @agent_view("ticket.view")
 def search(request: HttpRequest) -> HttpResponse:
-    from django.utils.translation import gettext as _
-
-    return _listing(request, title=_("Search"), base=TicketFilter(), slug="search",
-                    params=request.GET)
+    return render_listing(request, lists.for_search(viewer(request), request.GET),
+                          request.GET)
 
 
 @agent_view()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,9 +12,8 @@ from helpwire.accounts import permissions
 from helpwire.connectors.models import Channel
 from helpwire.search.query import search
 from helpwire.tickets import selectors
-from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.models import Priority, Status
-from helpwire.workspace import bulk, queues
+from helpwire.workspace import bulk, lists, queues
 from helpwire.workspace.forms import FilterForm
 from helpwire.workspace.models import SavedView
 from helpwire.workspace.views.common import agent_view, error_text, is_htmx, page, viewer
@@ -27,7 +25,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         "queues": queues.builtin(agent),
         "counts": queues.counts(agent),
         "channels": Channel.objects.filter(is_active=True).order_by("name"),
-        "saved_views": SavedView.objects.filter(Q(owner=agent) | Q(owner__isnull=True)),
+        "saved_views": lists.saved_views(agent),
     }
 
 
@@ -40,22 +38,18 @@ def _filters_only(params: QueryDict) -> str:
     return kept.urlencode()
 
 
-def _listing(request: HttpRequest, *, title: str, base: TicketFilter, slug: str,
-             params: QueryDict) -> HttpResponse:
+def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDict) -> HttpResponse:
     agent = viewer(request)
-    form = FilterForm(params)
-    filters = form.to_filter(base)
-    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     hits = None
     next_cursor = None
     try:
-        if q.strip():
-            qs = selectors.ticket_queryset(viewer=agent, filters=filters).select_related(
+        if listing.q:
+            qs = listing.queryset(agent).select_related(
                 *selectors.LIST_RELATED).prefetch_related("tags")
-            hits = search(q=q, queryset=qs, limit=50)
+            hits = search(q=listing.q, queryset=qs, limit=50)
             tickets = [h.ticket for h in hits]
         else:
-            result = selectors.ticket_page(viewer=agent, filters=filters,
+            result = selectors.ticket_page(viewer=agent, filters=listing.filters,
                                            cursor=params.get("cursor") or None, limit=50)
             tickets, next_cursor = result.items, result.next_cursor
     except ValidationError as exc:
@@ -63,14 +57,15 @@ def _listing(request: HttpRequest, *, title: str, base: TicketFilter, slug: str,
     else:
         form_error = ""
     context = {
-        "title": title, "slug": slug, "form": form, "tickets": tickets, "hits": hits,
-        "next_cursor": next_cursor, "form_error": form_error, "q": q,
-        "querystring": _filters_only(params), "statuses": Status.choices,
-        "priorities": Priority.choices,
+        "title": listing.title, "slug": listing.slug, "form": listing.form,
+        "tickets": tickets, "hits": hits, "next_cursor": next_cursor,
+        "form_error": form_error, "q": listing.q, "querystring": _filters_only(params),
+        "statuses": Status.choices, "priorities": Priority.choices,
     }
     if is_htmx(request) and request.GET.get("partial") == "rows":
         return page(request, "workspace/_rows.html", context)
-    return page(request, "workspace/queue.html", {**context, **sidebar(request)})
+    return page(request, "workspace/queue.html",
+                {**context, **bulk.bar_context(agent), **sidebar(request)})
 
 
 @agent_view()
@@ -80,31 +75,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @agent_view("ticket.view")
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
-    agent = viewer(request)
-    found = queues.find(agent, slug)
-    if found is None:
-        raise Http404(_("No such queue."))
-    channel = request.GET.get("channel")
-    found = queues.with_channel(found, int(channel) if channel and channel.isdigit() else None)
-    return _listing(request, title=str(found.title), base=found.filters, slug=slug,
-                    params=request.GET)
+    return render_listing(request, lists.for_queue(viewer(request), slug, request.GET), request.GET)
 
 
 @agent_view("ticket.view")
 def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
-    agent = viewer(request)
-    view = get_object_or_404(SavedView.objects.filter(Q(owner=agent) | Q(owner__isnull=True)),
-                             pk=pk)
-    params = QueryDict(mutable=True)
-    for key, value in view.filters.items():
-        if isinstance(value, list):
-            params.setlist(key, [str(v) for v in value])
-        else:
-            params[key] = str(value)
-    for key in request.GET:  # page cursors and partial flags
-        params.setlist(key, request.GET.getlist(key))
-    return _listing(request, title=view.name, base=TicketFilter(), slug=f"view-{pk}",
-                    params=params)
+    listing = lists.for_view(viewer(request), pk, request.GET)
+    return render_listing(request, listing, request.GET)
 
 
 @agent_view("ticket.view")
@@ -126,12 +103,3 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @agent_view()
 def counts(request: HttpRequest) -> HttpResponse:
     return page(request, "workspace/_counts.html", sidebar(request))
-
-
-@agent_view("ticket.bulk")
-@require_POST
-def bulk_action(request: HttpRequest) -> HttpResponse:
-    result = bulk.run(viewer=viewer(request), data=request.POST)
-    response = page(request, "workspace/_bulk_result.html", {"result": result})
-    response["HX-Trigger"] = "live-rows, live-counts"
-    return response

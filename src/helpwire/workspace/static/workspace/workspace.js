@@ -80,6 +80,78 @@
     }
   });
 
+  /* ---- bulk bar --------------------------------------------------------------------- */
+  const selected = new Set();
+  function wireBulk() {
+    const form = $("#bulk");
+    if (!form || form.dataset.ready) return;
+    form.dataset.ready = "1";
+    const action = $("#bulk-action");
+    const all = $("#bulk-all");
+    const label = $("#bulk-selected");
+    const matchButton = $("#bulk-select-matching");
+    const count = () => (all.value ? form.dataset.matching : String(selected.size));
+    const showValue = () => $$(".bulk-value", form).forEach((el) => {
+      el.hidden = el.dataset.for !== action.value;
+    });
+    function refresh() {
+      const boxes = $$("#rows input[name=ids]");
+      // "Every ticket of the list" covers whatever rows the list shows now.
+      boxes.forEach((b) => { b.checked = !!all.value || selected.has(b.value); });
+      const pageBox = $("#select-page");
+      const whole = boxes.length > 0 && boxes.every((b) => b.checked);
+      if (pageBox) pageBox.checked = whole;
+      if (!all.value) {
+        label.textContent = selected.size ? label.dataset.some.replace("%s", selected.size)
+                                          : label.dataset.none;
+      }
+      if (matchButton) matchButton.hidden = !whole || !!all.value;
+    }
+    action.addEventListener("change", showValue);
+    showValue();
+    form.addEventListener("change", (e) => {
+      const t = e.target;
+      if (t.name === "ids") {
+        if (t.checked) selected.add(t.value); else selected.delete(t.value);
+      } else if (t.id === "select-page") {
+        $$("#rows input[name=ids]").forEach((b) => {
+          if (t.checked) selected.add(b.value); else selected.delete(b.value);
+        });
+      } else return;
+      all.value = "";
+      refresh();
+    });
+    if (matchButton) matchButton.addEventListener("click", () => {
+      const query = new URLSearchParams({ list_path: form.elements.list_path.value,
+                                          list_query: form.elements.list_query.value });
+      fetch(form.dataset.countUrl + "?" + query, { headers: { "HX-Request": "true" } })
+        .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+        .then((html) => {
+          const doc = new DOMParser().parseFromString(html, "text/html");
+          const info = doc.querySelector("[data-n]");
+          if (!info) return;
+          all.value = "1";
+          form.dataset.matching = info.dataset.n;
+          label.textContent = info.textContent.trim();
+          matchButton.hidden = true;
+        })
+        .catch(() => {});
+    });
+    // Destructive actions ask first and say how many tickets they touch.
+    form.addEventListener("htmx:confirm", (e) => {
+      if (e.detail.elt !== form) return;
+      const name = action.value;
+      const message = form.dataset["confirm" + name.charAt(0).toUpperCase() + name.slice(1)];
+      if (!message) return;
+      e.preventDefault();
+      if (window.confirm(message.replace("%s", count()))) e.detail.issueRequest(true);
+    });
+    document.addEventListener("htmx:afterSwap", (e) => {
+      if (e.target && e.target.id === "rows") refresh();  // the selection survives
+    });
+    refresh();
+  }
+
   /* ---- live updates ----------------------------------------------------------------- */
   let socket = null;
   const queue = [];
@@ -119,7 +191,6 @@
   function onEvents(events) {
     window.htmx && window.htmx.trigger(body, "live-counts");
     if (page === "queue") {
-      if ($$("#rows input[type=checkbox]:checked").length) return; // keep the selection
       clearTimeout(rowsTimer);
       rowsTimer = setTimeout(() => window.htmx.trigger(body, "live-rows"), 300);
     }
@@ -235,4 +306,5 @@
 
   collapseQuotes(document);
   wireReply();
+  wireBulk();
 })();

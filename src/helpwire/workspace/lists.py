@@ -1,0 +1,91 @@
+"""Which list a URL shows: a built-in queue or a saved view, with the filters of its query
+string. The list page and the bulk bar's "all matching" both ask here, so a bulk action over
+a whole filter touches exactly the tickets the agent was looking at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+from helpwire.accounts.models import Agent
+from helpwire.tickets import selectors
+from helpwire.tickets.filters import TicketFilter
+from helpwire.tickets.models import Ticket
+from helpwire.workspace import queues
+from helpwire.workspace.forms import FilterForm
+from helpwire.workspace.models import SavedView
+
+
+@dataclass
+class Listing:
+    title: str
+    slug: str
+    form: FilterForm
+    filters: TicketFilter
+    q: str
+
+    def queryset(self, agent: Agent) -> QuerySet[Ticket]:
+        return selectors.ticket_queryset(viewer=agent, filters=self.filters)
+
+
+def saved_views(agent: Agent) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(Q(owner=agent) | Q(owner__isnull=True))
+
+
+def _view_params(view: SavedView, extra: QueryDict) -> QueryDict:
+    params = QueryDict(mutable=True)
+    for key, value in view.filters.items():
+        if isinstance(value, list):
+            params.setlist(key, [str(v) for v in value])
+        else:
+            params[key] = str(value)
+    for key in extra:  # page cursors, partial flags, and filters added on top
+        params.setlist(key, extra.getlist(key))
+    return params
+
+
+def for_queue(agent: Agent, slug: str, params: QueryDict) -> Listing:
+    found = queues.find(agent, slug)
+    if found is None:
+        raise Http404(_("No such queue."))
+    channel = params.get("channel")
+    found = queues.with_channel(found, int(channel) if channel and channel.isdigit() else None)
+    return _listing(str(found.title), slug, found.filters, params)
+
+
+def for_view(agent: Agent, pk: int, params: QueryDict) -> Listing:
+    view = saved_views(agent).filter(pk=pk).first()
+    if view is None:
+        raise Http404(_("No such filter."))
+    return _listing(view.name, f"view-{pk}", TicketFilter(), _view_params(view, params))
+
+
+def for_search(agent: Agent, params: QueryDict) -> Listing:
+    return _listing(_("Search"), "search", TicketFilter(), params)
+
+
+def _listing(title: str, slug: str, base: TicketFilter, params: QueryDict) -> Listing:
+    form = FilterForm(params)
+    filters = form.to_filter(base)
+    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    return Listing(title=title, slug=slug, form=form, filters=filters, q=q.strip())
+
+
+def from_url(agent: Agent, path: str, query: str) -> Listing:
+    """The listing behind a list page's path and query string (as the bulk bar sends them)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        raise Http404(_("No such list.")) from None
+    params = QueryDict(query)
+    if match.url_name == "queue":
+        return for_queue(agent, match.kwargs["slug"], params)
+    if match.url_name == "saved_view":
+        return for_view(agent, int(match.kwargs["pk"]), params)
+    if match.url_name == "search":
+        return for_search(agent, params)
+    raise Http404(_("No such list."))
