@@ -90,3 +90,22 @@ def test_it_edits_an_agent_on_the_settings_screen_through_the_action(browser_as,
     assert response.status_code == 302
     event = Event.objects.get(kind="agent.changed", payload__agent_id=agent.pk)
     assert set(event.payload["changes"]) == {"name", "groups"}
+
+
+def test_it_counts_an_agents_open_tickets_as_those_still_in_work(browser_as, admin, agent,
+                                                                 inbound, support):
+    working = inbound("В работе", thread="w", ticket_defaults={"group_id": support.pk}).ticket
+    solved = inbound("Решён", thread="s", ticket_defaults={"group_id": support.pk}).ticket
+    for t in (working, solved):
+        update_ticket(ticket=t, assignee=agent, actor=as_agent(admin))
+    update_ticket(ticket=solved, status=Status.SOLVED, actor=as_agent(admin))
+    b = browser_as(admin)
+    listing = b.get("/settings/agents/").content.decode()
+    row = listing[listing.index(agent.name):]
+    assert '<td class="num-col">1</td>' in row[:600]
+    warning = b.get(f"/settings/agents/{agent.pk}/").content.decode()
+    assert "возвращает в очередь 1 открытый тикет" in " ".join(warning.split())
+    b.post(f"/settings/agents/{agent.pk}/disable/")
+    working.refresh_from_db()
+    solved.refresh_from_db()
+    assert working.assignee is None and solved.assignee == agent

@@ -17,7 +17,7 @@ from helpwire.core.models import Event
 from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.history import ChangeSet
 from helpwire.tickets.locks import lock_tickets
-from helpwire.tickets.models import FINISHED, Ticket
+from helpwire.tickets.models import IN_WORK, Ticket
 
 
 def actor_of(event: Event) -> Actor:
@@ -38,9 +38,10 @@ def move_tickets_of_merged_client(event: Event) -> None:
 
 @events.in_transaction(events.AGENT_DISABLED, order=10)
 def release_tickets_of_disabled_agent(event: Event) -> None:
-    """His open tickets go back to the queue, each through the action."""
+    """His tickets still in work go back to the queue, each through the action; solved ones
+    keep his name (the statistics of who solved them)."""
     agent = Agent.objects.get(pk=event.payload["agent_id"])
-    ids = (Ticket.objects.filter(assignee=agent).exclude(status__in=FINISHED)
+    ids = (Ticket.objects.filter(assignee=agent, status__in=IN_WORK)
            .values_list("pk", flat=True))
     system = Actor.system("agent disabled")
     for ticket in lock_tickets(ids).values():

@@ -24,8 +24,10 @@ class Status(models.TextChoices):
 
 # Tickets in these statuses stay out of statistics and counts [TK3].
 UNCOUNTED_STATUSES = (Status.SPAM, Status.MERGED)
-# Tickets that have left the working flow: no reminders, no assignee to release, no replies.
+# Tickets that have left the working flow: no reminders, no replies.
 FINISHED = (Status.CLOSED, Status.MERGED, Status.SPAM)
+# Tickets somebody still has to work: an agent's "open tickets", the "All active" queue.
+IN_WORK = (Status.NEW, Status.OPEN, Status.ON_HOLD, Status.PENDING)
 
 
 class Priority(models.TextChoices):

@@ -15,10 +15,10 @@ from helpwire.accounts.models import Agent
 from helpwire.tickets import counters
 from helpwire.tickets.access import visible_counter_cells
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
-from helpwire.tickets.models import Status
+from helpwire.tickets.models import IN_WORK, Status
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN]
-WORKING: list[str] = [Status.NEW, Status.OPEN, Status.ON_HOLD, Status.PENDING]
+WORKING: list[str] = list(IN_WORK)
 
 
 @dataclass(frozen=True)

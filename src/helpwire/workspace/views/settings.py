@@ -26,7 +26,7 @@ from helpwire.accounts.actions import create_agent, disable_agent, enable_agent,
 from helpwire.accounts.models import Agent, Group
 from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.models import Channel
-from helpwire.tickets.models import FINISHED, CustomField, Tag, Ticket
+from helpwire.tickets.models import IN_WORK, CustomField, Tag, Ticket
 from helpwire.workspace.settings_forms import (
     AgentCreateForm,
     AgentEditForm,
@@ -58,14 +58,15 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _open_tickets(agent: Agent) -> int:
-    return Ticket.objects.filter(assignee=agent).exclude(status__in=FINISHED).count()
+    """Tickets still to be worked (new, open, on hold, pending): what disabling releases."""
+    return Ticket.objects.filter(assignee=agent, status__in=IN_WORK).count()
 
 
 @agent_view(MANAGE)
 def agents(request: HttpRequest) -> HttpResponse:
     rows = (Agent.objects.prefetch_related(Prefetch("groups", Group.objects.order_by("name")))
             .annotate(open_count=Count("assigned_tickets",
-                                       filter=~Q(assigned_tickets__status__in=FINISHED)))
+                                       filter=Q(assigned_tickets__status__in=IN_WORK)))
             .order_by("-is_active", "name"))
     return screen(request, "agents.html", "agents", {"agents": rows})
 
