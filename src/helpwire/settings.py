@@ -11,6 +11,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,12 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("HELPWIRE_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("HELPWIRE_ALLOWED_HOSTS", "*").split(",") if h]
+# Links that leave Helpwire (emails) are built from this, never from a request's Host header.
+# `helpwire run` sets it for its processes to the address it serves when it is unset.
+HELPWIRE_BASE_URL = os.environ.get("HELPWIRE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Host names this server answers to: the base URL's host and the loopback names, unless set.
+ALLOWED_HOSTS = [h for h in os.environ.get("HELPWIRE_ALLOWED_HOSTS", "").split(",") if h] or [
+    urlsplit(HELPWIRE_BASE_URL).hostname or "127.0.0.1", "127.0.0.1", "localhost", "[::1]"]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("HELPWIRE_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -193,7 +199,6 @@ EMAIL_BACKEND = os.environ.get(
     "HELPWIRE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("HELPWIRE_FROM_EMAIL", "helpwire@localhost")
-HELPWIRE_BASE_URL = os.environ.get("HELPWIRE_BASE_URL", "http://127.0.0.1:8000")
 
 # --- security headers -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -275,8 +275,9 @@ def ensure_login() -> str:
         password = secrets.token_urlsafe(12)
         Agent.objects.filter(email__in=[a.email for a in c.AGENTS]).update(
             password=make_password(password))
-    base = settings.HELPWIRE_BASE_URL.rstrip("/")
-    line = f"Log in at {base}/login/ as {c.ADMIN_EMAIL} with password {password}"
+    # No address here: the server's own is known only when it starts (`helpwire run` prints
+    # "log in at …" with it); the file keeps what does not change.
+    line = f"Log in as {c.ADMIN_EMAIL} with password {password}"
     path.touch(mode=0o600)
     path.chmod(0o600)
     path.write_text(line + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -52,6 +53,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "workspace/email/password_reset_subject.txt"
     form_class = ResetForm
     success_url = reverse_lazy("workspace:password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
+        """The link is built from HELPWIRE_BASE_URL, never from the request's Host header
+        (which an attacker chooses: reset-link poisoning)."""
+        base = urlsplit(settings.HELPWIRE_BASE_URL)
+        return {"protocol": base.scheme or "http", "domain": base.netloc}
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if too_many(scope="reset-ip", key=client_ip(request), limit=20, window=3600):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,22 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def base_url(host: str, port: int) -> str:
+    """HELPWIRE_BASE_URL, or this server's own loopback address. Serving other machines
+    without it would leave links in emails to whatever Host header a request carried."""
+    configured = os.environ.get("HELPWIRE_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    if host not in LOOPBACK:
+        raise CommandError(
+            f"Serving on {host} needs the address people reach Helpwire at: set "
+            "HELPWIRE_BASE_URL (for example HELPWIRE_BASE_URL=https://help.example.com) and "
+            "start again.")
+    return f"http://{'[::1]' if host == '::1' else host}:{port}"
+
 
 class Command(BaseCommand):
     help = "Migrate, then run the web server, the task worker and the scheduler together."
@@ -20,22 +37,24 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        base = base_url(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         me = [sys.executable, "-m", "helpwire"]
+        # Links that leave Helpwire (emails) name this address: the children get it.
+        env = {**os.environ, "HELPWIRE_BASE_URL": base}
         children = {
-            "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)]),
-            "worker": subprocess.Popen([*me, "worker", "--verbosity", "0"]),
+            "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)],
+                                    env=env),
+            "worker": subprocess.Popen([*me, "worker", "--verbosity", "0"], env=env),
         }
         url = f"http://{host}:{port}/"
         self.stdout.write(f"Helpwire is running at {url} — workspace {url}login/, "
                           f"Django admin {url}admin/, API docs {url}api/v1/docs")
         login = Path(settings.DATA_DIR) / "demo-login.txt"
         if login.exists():
-            # The file names the configured base URL; say where this server really is.
             line = login.read_text().strip()
-            self.stdout.write(line.replace(settings.HELPWIRE_BASE_URL.rstrip("/") + "/",
-                                           url))
+            self.stdout.write(line.replace("Log in as", f"Log in at {url}login/ as", 1))
         self.stdout.write("Press Ctrl-C to stop.")
         self._wait(children)
 
