@@ -11,7 +11,7 @@ for what was sent, and raises ``ValidationError`` with the first problem's code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -38,6 +38,7 @@ class VerbForm(forms.Form):
             for field, errors in self.errors.as_data().items():
                 first = errors[0]
                 label = self.fields[field].label if field in self.fields else ""
+                label = "" if field == "__all__" else label
                 message = "; ".join(first.messages)
                 raise ValidationError(f"{label}: {message}" if label else message,
                                       code=first.code or f"invalid_{field}")
@@ -190,16 +191,38 @@ class ReplyForm(VerbForm):
                 "channel": data["channel"]}
 
 
+PRESETS = [("1h", gettext_lazy("In an hour")), ("tomorrow", gettext_lazy("Tomorrow 10:00")),
+           ("monday", gettext_lazy("Monday 10:00"))]
+
+
+def preset_moment(preset: str, now: datetime) -> datetime:
+    """A preset in the current (the agent's) time zone: in an hour, tomorrow at 10, next
+    Monday at 10 (a week on when today is Monday)."""
+    local = timezone.localtime(now)
+    if preset == "1h":
+        return now + timedelta(hours=1)
+    days = 1 if preset == "tomorrow" else (7 - local.weekday()) or 7
+    day = (local + timedelta(days=days)).date()
+    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+
 class ReminderForm(VerbForm):
-    """``set_reminder``: a moment, read in the agent's own time zone when it has none."""
+    """``set_reminder``: a moment, read in the agent's own time zone when it has none, or a
+    preset."""
 
-    remind_at = forms.DateTimeField(label=gettext_lazy("Remind at"),
-                                    error_messages={"required": gettext_lazy(
-                                        "Choose the date and time of the reminder.")})
+    remind_at = forms.DateTimeField(label=gettext_lazy("Remind at"), required=False)
+    preset = forms.ChoiceField(label=gettext_lazy("Preset"), required=False, choices=PRESETS)
 
-    def clean_remind_at(self) -> datetime:
-        at: datetime = self.cleaned_data["remind_at"]
-        return timezone.make_aware(at) if timezone.is_naive(at) else at
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("preset"):
+            data["remind_at"] = preset_moment(data["preset"], timezone.now())
+        elif data.get("remind_at") is None:
+            raise ValidationError(_("Choose the date and time of the reminder."),
+                                  code="invalid_reminder")
+        at: datetime = data["remind_at"]
+        data["remind_at"] = timezone.make_aware(at) if timezone.is_naive(at) else at
+        return data
 
     def values(self) -> dict[str, Any]:
         return {"at": self.valid_data()["remind_at"]}

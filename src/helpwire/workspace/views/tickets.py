@@ -92,6 +92,7 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "reply_channels": channels,
         "FieldKind": FieldKind,
         "editable": ticket.status != Status.MERGED,
+        "reminder_presets": inputs.PRESETS,
     }
 
 
