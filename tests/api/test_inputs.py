@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from helpwire.connectors.models import Channel, ChannelKind
+from helpwire.connectors.registry import _connectors
 from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import Message, Status
 from tests.conftest import as_agent
+from tests.conversations.test_reply import FlakyConnector
 from tests.workspace.test_merge_clients_guard import _two_clients
 
 
@@ -25,13 +27,15 @@ def test_it_refuses_an_unknown_group(api, ticket, support):
     assert ticket.group == support
 
 
-def test_it_replies_through_another_channel_of_the_client(api, ticket, inbound):
-    phone = Channel.objects.create(kind=ChannelKind.MANUAL, name="Телефон")
-    inbound("Позвонила", channel=phone, thread="call-2")
-    response = api.post(f"/tickets/{ticket.pk}/messages", {"body": "Перезвонили",
-                                                           "channel_id": phone.pk})
+def test_it_replies_through_another_channel_of_the_client(api, ticket, inbound, monkeypatch):
+    monkeypatch.setitem(_connectors, ChannelKind.TELEGRAM, FlakyConnector)
+    bot = Channel.objects.create(kind=ChannelKind.TELEGRAM, name="Бот поддержки")
+    inbound("Пишу в телеграм", channel=bot, thread="tg-1", email="maria@example.ru",
+            handles={"telegram": "555"})
+    response = api.post(f"/tickets/{ticket.pk}/messages", {"body": "Ответили в телеграм",
+                                                           "channel_id": bot.pk})
     assert response.status_code == 201
-    assert Message.objects.get(ticket=ticket, kind="outbound").channel == phone
+    assert Message.objects.get(ticket=ticket, kind="outbound").channel == bot
 
 
 def test_it_refuses_a_reply_through_a_channel_the_client_never_used(api, ticket):

@@ -109,6 +109,59 @@ def matching_ticket_ids(q: str, *, limit: int) -> list[int]:
     return [pk for pk, _score in _order(pool, ranked=True)[:limit]]
 
 
+@dataclass(frozen=True)
+class ResultPage:
+    hits: list[Hit]
+    total: int  # exact up to ``cap``; ``capped`` says there are more
+    capped: bool
+    page: int
+    has_next: bool
+
+
+def search_page(*, q: str, queryset: QuerySet[Ticket], page: int = 1, per_page: int = 50,
+                cap: int = 1000, ranked: bool = True) -> ResultPage:
+    """One page of results with a total: the ordered ids of up to ``cap + 1`` matches are
+    gathered (bounded, like every search), snippets are made for the page only."""
+    q = (q or "").strip()[:MAX_QUERY_CHARS]
+    page = max(1, page)
+    if not q:
+        return ResultPage(hits=[], total=0, capped=False, page=page, has_next=False)
+    ordered = _ordered(q, queryset, cap + 1, ranked=ranked)
+    start = (page - 1) * per_page
+    shown = ordered[start:start + per_page]
+    return ResultPage(hits=_hits(q, queryset, shown), total=min(len(ordered), cap),
+                      capped=len(ordered) > cap, page=page,
+                      has_next=len(ordered) > start + per_page and start + per_page < cap)
+
+
+def _ordered(q: str, queryset: QuerySet[Ticket], limit: int, *,
+             ranked: bool) -> list[tuple[int, float]]:
+    hits = _exact(q, queryset, limit)
+    groups = query_groups(q)
+    if groups and len(hits) < limit:
+        pool = _candidates(groups, limit=limit - len(hits), queryset=queryset,
+                           exclude={pk for pk, _s in hits})
+        hits += _order(pool, ranked=ranked)[:limit - len(hits)]
+    return hits
+
+
+def _hits(q: str, queryset: QuerySet[Ticket], ranked_ids: list[tuple[int, float]]) -> list[Hit]:
+    if not ranked_ids:
+        return []
+    groups = query_groups(q)
+    tickets = queryset.order_by().in_bulk([pk for pk, _s in ranked_ids])
+    shown = [(pk, score) for pk, score in ranked_ids if pk in tickets]
+    texts = snippets.for_tickets(((pk, tickets[pk].subject) for pk, _s in shown),
+                                 (term for group in groups for term in group))
+    return [Hit(ticket=tickets[pk], snippet=texts[pk], score=score) for pk, score in shown]
+
+
+def ticket_number(q: str) -> int | None:
+    """The number when the query is exactly a ticket number ("12345", "#12345")."""
+    match = _NUMBER.fullmatch((q or "").strip())
+    return int(match.group(1)) if match else None
+
+
 def search(*, q: str, queryset: QuerySet[Ticket], limit: int = 20,
            ranked: bool = True) -> list[Hit]:
     """Tickets of ``queryset`` matching ``q``: number and contact matches first, then full
@@ -116,16 +169,4 @@ def search(*, q: str, queryset: QuerySet[Ticket], limit: int = 20,
     q = (q or "").strip()[:MAX_QUERY_CHARS]
     if not q or limit <= 0:
         return []
-    hits = _exact(q, queryset, limit)
-    groups = query_groups(q)
-    if groups and len(hits) < limit:
-        pool = _candidates(groups, limit=limit - len(hits), queryset=queryset,
-                           exclude={pk for pk, _s in hits})
-        hits += _order(pool, ranked=ranked)[:limit - len(hits)]
-    if not hits:
-        return []
-    tickets = queryset.order_by().in_bulk([pk for pk, _s in hits])
-    shown = [(pk, score) for pk, score in hits if pk in tickets]
-    texts = snippets.for_tickets(((pk, tickets[pk].subject) for pk, _s in shown),
-                                 (term for group in groups for term in group))
-    return [Hit(ticket=tickets[pk], snippet=texts[pk], score=score) for pk, score in shown]
+    return _hits(q, queryset, _ordered(q, queryset, limit, ranked=ranked))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 
 from helpwire.accounts import permissions
@@ -24,6 +25,13 @@ def field_path(value: object) -> str:
     if isinstance(value, list):
         return tag_tree.join(value)
     return "" if value is None else str(value)
+
+
+@register.filter
+def grouped(value: int) -> str:
+    """A count with the language's digit grouping ("1 000" in Russian, "1,000" in English),
+    without turning on grouping for every number (ticket numbers stay "#1001")."""
+    return number_format(value, force_grouping=True)
 
 
 @register.filter

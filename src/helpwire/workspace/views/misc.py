@@ -8,15 +8,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts.models import Notification
+from helpwire.search.query import ticket_number
+from helpwire.tickets.access import visible_tickets
 from helpwire.workspace import lists
-from helpwire.workspace.views.common import agent_view, page, viewer
+from helpwire.workspace.views.common import agent_view, is_htmx, page, viewer
 from helpwire.workspace.views.queues import render_listing, sidebar
 
 
 @agent_view("ticket.view")
 def search(request: HttpRequest) -> HttpResponse:
-    return render_listing(request, lists.for_search(viewer(request), request.GET),
-                          request.GET)
+    """The top bar's search. Exactly a ticket number the agent may see opens that ticket."""
+    agent = viewer(request)
+    number = ticket_number(request.GET.get("q", ""))
+    if number is not None and not is_htmx(request):
+        found = visible_tickets(agent).filter(number=number).values_list("pk", flat=True)
+        if found:
+            return redirect("workspace:ticket", pk=found[0])
+    return render_listing(request, lists.for_search(agent, request.GET), request.GET)
 
 
 @agent_view()

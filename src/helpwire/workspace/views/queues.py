@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from helpwire.accounts import permissions
 from helpwire.connectors.models import Channel
-from helpwire.search.query import search
+from helpwire.search.query import search_page
 from helpwire.tickets import selectors
 from helpwire.tickets.models import Priority, Status
 from helpwire.workspace import bulk, lists, queues
@@ -33,7 +33,7 @@ def _filters_only(params: QueryDict) -> str:
     """The list's own filters, without paging and partial flags: the next page's URL and the
     live refresh append their own, instead of piling up every earlier cursor."""
     kept = params.copy()
-    for key in ("cursor", "partial"):
+    for key in ("cursor", "partial", "page"):
         kept.pop(key, None)
     return kept.urlencode()
 
@@ -42,11 +42,15 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
     agent = viewer(request)
     hits = None
     next_cursor = None
+    found = None
     try:
         if listing.q:
             qs = listing.queryset(agent).select_related(
                 *selectors.LIST_RELATED).prefetch_related("tags")
-            hits = search(q=listing.q, queryset=qs, limit=50)
+            number = params.get("page", "1")
+            found = search_page(q=listing.q, queryset=qs,
+                                page=int(number) if number.isdigit() else 1)
+            hits = found.hits
             tickets = [h.ticket for h in hits]
         else:
             result = selectors.ticket_page(viewer=agent, filters=listing.filters,
@@ -58,7 +62,7 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
         form_error = ""
     context = {
         "title": listing.title, "slug": listing.slug, "form": listing.form,
-        "tickets": tickets, "hits": hits, "next_cursor": next_cursor,
+        "tickets": tickets, "hits": hits, "next_cursor": next_cursor, "found": found,
         "form_error": form_error, "q": listing.q, "querystring": _filters_only(params),
         "statuses": Status.choices, "priorities": Priority.choices,
     }
