@@ -4,7 +4,7 @@ the workspace."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -57,6 +57,10 @@ class TicketQuery(Schema):
     field: list[Short] = Field(default=[], description="Custom field filter, key=value "
                                "(repeat for several; nested lists as “A › B”).")
     q: Short | None = Field(default=None, description="Number, email, phone or words.")
+    sort: Literal["updated", "-updated", "created", "-created", "priority", "-priority",
+                  "waiting", "-waiting"] = Field(
+        default="-updated", description="Order of the list (“-” for descending; tickets "
+        "nobody waits on come last for `waiting`). The cursor carries it.")
     cursor: Short | None = None
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -87,7 +91,7 @@ def list_tickets(request: HttpRequest, query: Query[TicketQuery]) -> Any:
                 "hits": [{"ticket": serialize.ticket(h.ticket), "snippet": h.snippet,
                           "score": h.score} for h in hits]}
     page = selectors.ticket_page(viewer=viewer, filters=filters, cursor=query.cursor,
-                                 limit=query.limit)
+                                 limit=query.limit, sort=query.sort)
     return {"items": [serialize.ticket(t) for t in page.items], "next_cursor": page.next_cursor}
 
 

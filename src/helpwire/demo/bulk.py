@@ -287,6 +287,7 @@ class Generator:
         rows.add(Message, self._message(pk, INBOUND, channel_id, text, body, created,
                                         client=None if recorder else client, agent=recorder))
         last_public, first_response, updated, current = created, None, created, NEW
+        waiting: datetime | None = created  # the client's oldest unanswered message
         answer: str | None = None  # the agent's answer to the client's follow-up
         internal = client.audience == INTERNAL
         greetings = c.INTERNAL_GREETINGS if internal else c.AGENT_GREETINGS
@@ -310,6 +311,7 @@ class Generator:
                 rows.add(Message, self._message(pk, INBOUND, channel_id, text, body, when,
                                                 client=client))
                 last_public = when
+                waiting = waiting or when
                 if current == PENDING:  # the client's answer reopens the ticket
                     rows.add(Change, self._change(pk, "status", current, OPEN, when,
                                                   client=client))
@@ -352,6 +354,7 @@ class Generator:
                                                 agent=agent))
                 last_public = when
                 first_response = first_response or when
+                waiting = None
                 # Now and then the agent answers and waits for the client in one step.
                 if what == "reply" and following == "inbound" and rng.random() < 0.5:
                     rows.add(Change, self._change(pk, "status", current, PENDING, when,
@@ -387,6 +390,7 @@ class Generator:
         ticket["updated_at"] = max(updated, last_public)
         ticket["last_message_at"] = last_public
         ticket["first_response_at"] = first_response
+        ticket["waiting_since"] = waiting if current not in (SOLVED, CLOSED, SPAM_STATUS) else None
 
     def _fields(self, scenario: Scenario, channel_id: int, order: str) -> dict[str, Any]:
         """Field values an agent fills in for this kind of request, on this channel."""

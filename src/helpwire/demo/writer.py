@@ -65,7 +65,8 @@ def write(rows: Rows) -> None:
 def _copy(model: type[models.Model], items: list[dict[str, Any]]) -> None:
     given = items[0].keys()
     fields = [f for f in model._meta.concrete_fields
-              if f.attname in given or not (f.primary_key or f.has_db_default())]
+              if not getattr(f, "generated", False)
+              and (f.attname in given or not (f.primary_key or f.has_db_default()))]
     blank = model()  # pre_save gives defaults, auto_now fields included
     defaults = {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection)
                 for f in fields if f.attname not in given}

@@ -20,7 +20,7 @@ from helpwire.accounts.notify import notify
 from helpwire.clients.models import Client
 from helpwire.connectors.models import Channel
 from helpwire.core import events, timers
-from helpwire.core.actors import Actor
+from helpwire.core.actors import Actor, ActorKind
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import numbers, tags
 from helpwire.tickets.history import ChangeSet
@@ -121,6 +121,8 @@ def create_ticket(
         created_at=now,
         updated_at=now,
         last_message_at=now,
+        # A client who writes waits for an answer from now on.
+        waiting_since=now if actor.kind == ActorKind.CLIENT else None,
     )
     tag_objs = _resolve_tags(tag_paths)
     if tag_objs:
@@ -164,6 +166,8 @@ def _apply_status(cs: ChangeSet, status: str) -> None:
             )
         if ticket.solved_at is None:
             cs.quietly("solved_at", timezone.now())
+    if status in (Status.SOLVED, Status.CLOSED, Status.SPAM):
+        cs.quietly("waiting_since", None)  # nobody waits on a finished conversation
     if ticket.remind_at is not None and status != Status.PENDING:
         _drop_reminder(cs)
     cs.set("status", status)
@@ -323,6 +327,8 @@ def note_client_message(*, ticket: Ticket, actor: Actor, at: datetime) -> None:
         cs.set("status", Status.OPEN)
         cs.quietly("solved_at", None)
     cs.quietly("last_message_at", _latest(ticket, at))
+    if ticket.waiting_since is None or ticket.waiting_since > at:
+        cs.quietly("waiting_since", at)
     cs.commit(now=at)
 
 
@@ -339,6 +345,7 @@ def note_agent_message(*, ticket: Ticket, actor: Actor, at: datetime, public: bo
         if ticket.first_response_at is None:
             cs.quietly("first_response_at", at)
         cs.quietly("last_message_at", _latest(ticket, at))
+        cs.quietly("waiting_since", None)  # answered
     if status:
         _apply_status(cs, status)
     elif ticket.status == Status.NEW:

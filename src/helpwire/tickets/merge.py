@@ -83,6 +83,9 @@ def _merge_one(*, source: Ticket, target: Ticket, actor: Actor) -> None:
     target_cs.note("merged", "", f"#{source.number}")
     if source.last_message_at > target.last_message_at:
         target_cs.quietly("last_message_at", source.last_message_at)
+    if source.waiting_since and (target.waiting_since is None
+                                 or source.waiting_since < target.waiting_since):
+        target_cs.quietly("waiting_since", source.waiting_since)
     if source.created_at < target.created_at and target.first_response_at is None:
         target_cs.quietly("first_response_at", source.first_response_at)
     target_cs.commit()

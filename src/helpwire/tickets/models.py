@@ -149,6 +149,15 @@ class Ticket(models.Model):
     last_message_at = models.DateTimeField(_("last message at"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    # When the client's oldest message that nobody has answered yet arrived; empty while
+    # the last word is ours (or the ticket is solved). "Waiting since" in the lists.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    # Priorities as numbers, so lists sort by urgency (the stored codes sort alphabetically).
+    priority_rank = models.GeneratedField(
+        expression=models.Case(*(models.When(priority=p, then=models.Value(rank))
+                                 for rank, p in enumerate(Priority.values, start=1)),
+                               default=models.Value(0)),
+        output_field=models.SmallIntegerField(), db_persist=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -163,6 +172,8 @@ class Ticket(models.Model):
             models.Index(fields=["channel", "-updated_at"], name="tickets_channel"),
             models.Index(fields=["-updated_at", "-id"], name="tickets_updated"),
             models.Index(fields=["-created_at", "-id"], name="tickets_created"),
+            models.Index(fields=["priority_rank", "-updated_at", "-id"], name="tickets_priority"),
+            models.Index(fields=["waiting_since", "id"], name="tickets_waiting"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from helpwire.accounts.models import Agent
 from helpwire.tickets import selectors
 from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.models import Ticket
+from helpwire.tickets.selectors import DEFAULT_SORT, SORTS
 from helpwire.workspace import queues
 from helpwire.workspace.forms import FilterForm
 from helpwire.workspace.models import SavedView
@@ -27,6 +28,7 @@ class Listing:
     form: FilterForm
     filters: TicketFilter
     q: str
+    sort: str
 
     def queryset(self, agent: Agent) -> QuerySet[Ticket]:
         return selectors.ticket_queryset(viewer=agent, filters=self.filters)
@@ -72,7 +74,9 @@ def _listing(title: str, slug: str, base: TicketFilter, params: QueryDict) -> Li
     form = FilterForm(params)
     filters = form.to_filter(base)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
-    return Listing(title=title, slug=slug, form=form, filters=filters, q=q.strip())
+    sort = params.get("sort") or DEFAULT_SORT
+    return Listing(title=title, slug=slug, form=form, filters=filters, q=q.strip(),
+                   sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT)
 
 
 def from_url(agent: Agent, path: str, query: str) -> Listing:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/update/", tickets.ticket_update, name="ticket_update"),
     path("tickets/<int:pk>/reminder/", tickets.ticket_reminder, name="ticket_reminder"),
+    path("tickets/<int:pk>/take/", tickets.ticket_take, name="ticket_take"),
     path("tickets/<int:pk>/merge/", tickets.ticket_merge, name="ticket_merge"),
     path("tickets/<int:pk>/templates/", tickets.ticket_templates, name="ticket_templates"),
     path("attachments/<uuid:pk>/", tickets.attachment, name="attachment"),

@@ -38,6 +38,27 @@ def _filters_only(params: QueryDict) -> str:
     return kept.urlencode()
 
 
+# The columns a list sorts by, and the direction a first click gives.
+_SORTABLE = {"updated": "-updated", "created": "-created", "priority": "-priority",
+             "waiting": "waiting"}
+
+
+def _sort_links(params: QueryDict, current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the query string that sorts by it (a second click turns
+    the direction) and how it is sorted now ("asc", "desc" or "")."""
+    out = {}
+    for key, first in _SORTABLE.items():
+        now = current.lstrip("-") == key
+        wanted = (key if current.startswith("-") else f"-{key}") if now else first
+        kept = params.copy()
+        for name in ("cursor", "partial", "page"):
+            kept.pop(name, None)
+        kept["sort"] = wanted
+        out[key] = {"query": kept.urlencode(),
+                    "state": ("desc" if current.startswith("-") else "asc") if now else ""}
+    return out
+
+
 def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDict) -> HttpResponse:
     agent = viewer(request)
     hits = None
@@ -54,7 +75,8 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
             tickets = [h.ticket for h in hits]
         else:
             result = selectors.ticket_page(viewer=agent, filters=listing.filters,
-                                           cursor=params.get("cursor") or None, limit=50)
+                                           cursor=params.get("cursor") or None, limit=50,
+                                           sort=listing.sort)
             tickets, next_cursor = result.items, result.next_cursor
     except ValidationError as exc:
         tickets, form_error = [], error_text(exc)
@@ -65,6 +87,8 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
         "tickets": tickets, "hits": hits, "next_cursor": next_cursor, "found": found,
         "form_error": form_error, "q": listing.q, "querystring": _filters_only(params),
         "statuses": Status.choices, "priorities": Priority.choices,
+        "sort": listing.sort, "sort_links": _sort_links(params, listing.sort),
+        "can_take": permissions.can(agent, "ticket.assign"),
     }
     if is_htmx(request) and request.GET.get("partial") == "rows":
         return page(request, "workspace/_rows.html", context)

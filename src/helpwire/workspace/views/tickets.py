@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -181,6 +182,28 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc))
     return _respond(request, pk)
+
+
+@agent_view("ticket.assign")
+@require_POST
+def ticket_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Take it" on an unassigned row: refused if someone took it meanwhile."""
+    agent = viewer(request)
+    ticket = selectors.visible_ticket(viewer=agent, pk=pk)
+    try:
+        update_ticket(ticket=ticket, actor=actor(request), assignee=agent,
+                      expected={"assignee": None})
+    except TicketChanged:
+        ticket.refresh_from_db()
+        text = _("Ticket #%(number)s was taken by %(name)s meanwhile.") % {
+            "number": ticket.number, "name": ticket.assignee or "—"}
+        return HttpResponse(f'<span class="error" role="alert">{escape(text)}</span>',
+                            headers={"HX-Trigger": "live-rows"})
+    except (ValidationError, PermissionDenied) as exc:
+        return HttpResponse(f'<span class="error" role="alert">{escape(error_text(exc))}</span>')
+    text = _("Ticket #%(number)s is yours.") % {"number": ticket.number}
+    return HttpResponse(f"<span>{escape(text)}</span>",
+                        headers={"HX-Trigger": "live-rows, live-counts"})
 
 
 @agent_view("ticket.edit")
