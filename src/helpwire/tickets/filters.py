@@ -34,6 +34,28 @@ class TicketFilter:
     # Custom field key → value (a list option, text, "true"/"false", or "A › B" for nested).
     fields: dict[str, str] = field(default_factory=dict)
 
+    def counter_cells(self) -> Q | None:
+        """The same filter over the queue counter cells, when it only asks what the cells
+        know (status, group, assignee, channel); None when it needs the tickets."""
+        if (self.priority or self.tag or self.client or self.company or self.fields
+                or self.created_after or self.created_before or self.updated_after
+                or self.updated_before):
+            return None
+        q = Q()
+        if self.status:
+            q &= Q(status__in=self.status)
+        if self.assignee == UNASSIGNED:
+            q &= Q(assignee_key=0)
+        elif self.assignee:
+            q &= Q(assignee_key=int(self.assignee))
+        if self.group is not None:
+            q &= Q(group_key=self.group)
+        if self.groups:
+            q &= Q(group_key__in=self.groups)
+        if self.channel is not None:
+            q &= Q(channel_id=self.channel)
+        return q
+
     def clean(self) -> TicketFilter:
         for value in self.status:
             if value not in Status.values:

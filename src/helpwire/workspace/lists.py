@@ -12,7 +12,8 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent
-from helpwire.tickets import selectors
+from helpwire.tickets import counters, selectors
+from helpwire.tickets.access import visible_counter_cells
 from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.models import Ticket
 from helpwire.tickets.selectors import DEFAULT_SORT, SORTS
@@ -29,6 +30,7 @@ class Listing:
     filters: TicketFilter
     q: str
     sort: str
+    view: SavedView | None = None
 
     def queryset(self, agent: Agent) -> QuerySet[Ticket]:
         return selectors.ticket_queryset(viewer=agent, filters=self.filters)
@@ -63,7 +65,39 @@ def for_view(agent: Agent, pk: int, params: QueryDict) -> Listing:
     view = saved_views(agent).filter(pk=pk).first()
     if view is None:
         raise Http404(_("No such filter."))
-    return _listing(view.name, f"view-{pk}", TicketFilter(), _view_params(view, params))
+    listing = _listing(view.name, f"view-{pk}", TicketFilter(), _view_params(view, params))
+    listing.view = view
+    return listing
+
+
+@dataclass(frozen=True)
+class ViewCount:
+    view: SavedView
+    count: int
+    more: bool  # over COUNT_CAP: shown as "1 000+"
+
+    @property
+    def slug(self) -> str:
+        return f"view-{self.view.pk}"
+
+
+COUNT_CAP = 1000
+
+
+def view_counts(agent: Agent) -> list[ViewCount]:
+    """Each saved filter with how many tickets it shows: from the queue counter cells when
+    the filter asks only what they know, else counted up to ``COUNT_CAP``."""
+    out = []
+    for view in saved_views(agent):
+        listing = for_view(agent, view.pk, QueryDict())
+        cells = listing.filters.counter_cells() if not listing.q else None
+        if cells is not None:
+            n, more = counters.total(cells & visible_counter_cells(agent)), False
+        else:
+            n = listing.queryset(agent).order_by()[: COUNT_CAP + 1].count()
+            n, more = min(n, COUNT_CAP), n > COUNT_CAP
+        out.append(ViewCount(view=view, count=n, more=more))
+    return out
 
 
 def for_search(agent: Agent, params: QueryDict) -> Listing:

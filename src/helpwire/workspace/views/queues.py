@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +29,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         "queues": queues.builtin(agent),
         "counts": queues.counts(agent),
         "channels": Channel.objects.filter(is_active=True).order_by("name"),
-        "saved_views": lists.saved_views(agent),
+        "saved_views": lists.view_counts(agent),
     }
 
 
@@ -88,6 +92,11 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
         "form_error": form_error, "q": listing.q, "querystring": _filters_only(params),
         "statuses": Status.choices, "priorities": Priority.choices,
         "sort": listing.sort, "sort_links": _sort_links(params, listing.sort),
+        "active_channel": params.get("channel", ""), "view": listing.view,
+        "current_filters": [(k, v) for k, values in listing.form.data.lists()
+                            for v in values if k not in ("cursor", "partial", "page", "sort")],
+        "may_change_view": listing.view is not None and (
+            listing.view.owner_id == agent.pk or permissions.can(agent, "view.share")),
         "can_take": permissions.can(agent, "ticket.assign"),
     }
     if is_htmx(request) and request.GET.get("partial") == "rows":
@@ -112,6 +121,50 @@ def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render_listing(request, listing, request.GET)
 
 
+def _own_view(request: HttpRequest, pk: int) -> SavedView:
+    """A saved filter this agent may change: his own, or a shared one if he may share."""
+    agent = viewer(request)
+    view = lists.saved_views(agent).filter(pk=pk).first()
+    if view is None:
+        raise Http404(_("No such filter."))
+    if view.owner_id is None and not permissions.can(agent, "view.share"):
+        raise PermissionDenied(_("Only supervisors change filters shared with the team."))
+    return view
+
+
+@agent_view("ticket.view")
+@require_POST
+def view_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    view = _own_view(request, pk)
+    name = (request.POST.get("name") or "").strip()[:100]
+    if name:
+        view.name = name
+        view.save(update_fields=["name"])
+        messages.success(request, _("Filter renamed."))
+    return redirect("workspace:saved_view", pk=pk)
+
+
+@agent_view("ticket.view")
+@require_POST
+def view_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep what the list shows now (the filter panel's values) under this filter's name."""
+    view = _own_view(request, pk)
+    view.filters = FilterForm(request.POST).saved_filters()
+    view.save(update_fields=["filters"])
+    messages.success(request, _("Filter updated."))
+    return redirect("workspace:saved_view", pk=pk)
+
+
+@agent_view("ticket.view")
+@require_POST
+def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = _own_view(request, pk)
+    name = view.name
+    view.delete()
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": name})
+    return redirect("workspace:home")
+
+
 @agent_view("ticket.view")
 @require_POST
 def save_view(request: HttpRequest) -> HttpResponse:
@@ -130,4 +183,17 @@ def save_view(request: HttpRequest) -> HttpResponse:
 
 @agent_view()
 def counts(request: HttpRequest) -> HttpResponse:
-    return page(request, "workspace/_counts.html", sidebar(request))
+    """The sidebar alone, for live refreshes; it keeps the page's current list highlighted
+    (htmx says which page asked)."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    context: dict[str, object] = {**sidebar(request), "slug": "", "active_channel": ""}
+    try:
+        match = resolve(current.path) if current.path else None
+    except Resolver404:
+        match = None
+    if match is not None and match.url_name == "queue":
+        context["slug"] = match.kwargs["slug"]
+        context["active_channel"] = QueryDict(current.query).get("channel", "")
+    elif match is not None and match.url_name == "saved_view":
+        context["slug"] = f"view-{match.kwargs['pk']}"
+    return page(request, "workspace/_counts.html", context)

@@ -57,6 +57,11 @@
   });
 
   document.addEventListener("htmx:afterSwap", (e) => { collapseQuotes(e.target); wireReply(); });
+  // Plain forms that destroy something ask first (data-confirm holds the question).
+  document.addEventListener("submit", (e) => {
+    const question = e.target.dataset && e.target.dataset.confirm;
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
   document.addEventListener("htmx:responseError", (e) => {
     // Error partials (400) carry their message; show them where they belong.
     const xhr = e.detail.xhr;
