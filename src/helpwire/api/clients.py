@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -29,8 +29,8 @@ from helpwire.api.schemas import (
     Short,
 )
 from helpwire.clients import actions
-from helpwire.clients.identities import normalize_email, normalize_phone
-from helpwire.clients.models import Client, Company, Identity, fold
+from helpwire.clients import selectors as client_selectors
+from helpwire.clients.models import Client, Company, Identity
 from helpwire.core.actors import Actor
 from helpwire.tickets import selectors
 
@@ -63,24 +63,12 @@ def _get(pk: int) -> Client:
     return client
 
 
-def _search(qs: QuerySet[Client], q: str) -> QuerySet[Client]:
-    q = q.strip()
-    lookups = Q(name_folded__contains=fold(q))
-    for normalize in (normalize_email, normalize_phone):
-        try:
-            value = normalize(q)
-        except ValidationError:
-            continue
-        lookups |= Q(pk__in=Identity.objects.filter(value=value).values("client_id"))
-    return qs.filter(lookups)
-
-
 @router.get("/clients", response={200: ClientList, **ERRORS}, summary="List or find clients")
 def list_clients(request: HttpRequest, query: Query[ClientQuery]) -> Any:
     viewer = _viewer(request, "client.view")
     qs = _client_qs()
     if query.q:
-        qs = _search(qs, query.q)
+        qs = client_selectors.matching(qs, query.q)
     if query.company is not None:
         qs = qs.filter(company_id=query.company)
     if query.internal is not None:

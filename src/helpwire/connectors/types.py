@@ -42,3 +42,6 @@ class InboundMessage:
     meta: dict[str, object] = field(default_factory=dict)
     # Extra ticket data from a trusted source (the API): tags, priority, fields…
     ticket_defaults: dict[str, object] = field(default_factory=dict)
+    # The card, when an agent records the message for a client he picked (honoured only
+    # with ``recorded_by``; connectors identify by the sender's contacts).
+    client_id: int | None = None

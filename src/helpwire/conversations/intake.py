@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group
-from helpwire.clients.actions import identify_or_create, identity_pairs
+from helpwire.clients.actions import hold, identify_or_create, identity_pairs
+from helpwire.clients.models import Client
 from helpwire.connectors.models import Channel
 from helpwire.connectors.types import InboundMessage
 from helpwire.conversations import attachments
@@ -153,7 +154,15 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool,
     sender = inbound.sender
     pairs, problems = identity_pairs(email=sender.email, phone=sender.phone,
                                      handles=sender.handles, strict=recorded_by is not None)
-    client = identify_or_create(actor=Actor.system(channel.name), name=sender.name, pairs=pairs)
+    if inbound.client_id is not None and recorded_by is not None:
+        picked = Client.objects.filter(pk=inbound.client_id).first()
+        if picked is None:
+            raise ValidationError(_("No client with id %(id)s."), code="invalid_client",
+                                  params={"id": inbound.client_id})
+        client = hold(picked)
+    else:
+        client = identify_or_create(actor=Actor.system(channel.name), name=sender.name,
+                                    pairs=pairs)
     by_agent = recorded_by is not None and not as_client
     actor = Actor.of_agent(recorded_by) if by_agent else Actor.of_client(client)  # type: ignore[arg-type]
     at = inbound.received_at or timezone.now()

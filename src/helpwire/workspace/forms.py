@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group
@@ -25,10 +27,20 @@ class FilterForm(forms.Form):
     channel = forms.ModelChoiceField(label=_("Channel"), required=False,
                                      queryset=Channel.objects.all())
     tag = forms.CharField(label=_("Tag"), required=False, max_length=500)
-    client = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
-    company = forms.IntegerField(label=_("Company id"), required=False, min_value=1)
-    created_after = forms.DateTimeField(label=_("Created after"), required=False)
-    created_before = forms.DateTimeField(label=_("Created before"), required=False)
+    # Chosen with a picker (search by name, email or phone); the id travels hidden.
+    client = forms.IntegerField(label=_("Client"), required=False, min_value=1,
+                                widget=forms.HiddenInput)
+    company = forms.IntegerField(label=_("Company"), required=False, min_value=1,
+                                 widget=forms.HiddenInput)
+    period = forms.ChoiceField(label=_("Created"), required=False, choices=[
+        ("", "—"), ("today", _("today")), ("7d", _("last 7 days")),
+        ("month", _("this month"))])
+    created_after = forms.DateField(label=_("Created from"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    created_before = forms.DateField(label=_("Created until"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    # Rendered by hand in the panel (pickers, date presets) rather than in the field loop.
+    SPECIAL = ("client", "company", "period", "created_after", "created_before")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,11 +76,32 @@ class FilterForm(forms.Form):
             tag=data.get("tag") or f.tag,
             client=data.get("client") or f.client,
             company=data.get("company") or f.company,
-            created_after=data.get("created_after"),
-            created_before=data.get("created_before"),
+            **self._created(data),
             fields={name[3:]: value for name, value in data.items()
                     if name.startswith("cf_") and value} or f.fields,
         )
+
+    @staticmethod
+    def _created(data: dict[str, Any]) -> dict[str, datetime | None]:
+        """Dates are whole days in the agent's time zone; a period is counted from today."""
+        today = timezone.localdate()
+        start, until = data.get("created_after"), data.get("created_before")
+        period = data.get("period")
+        if period == "today":
+            start, until = today, today
+        elif period == "7d":
+            start, until = today - timedelta(days=6), today
+        elif period == "month":
+            start, until = today.replace(day=1), today
+
+        def midnight(day: date) -> datetime:
+            return timezone.make_aware(datetime.combine(day, time.min))
+
+        return {"created_after": midnight(start) if start else None,
+                "created_before": midnight(until + timedelta(days=1)) if until else None}
+
+    def visible_fields_plain(self) -> list[Any]:
+        return [f for f in self if f.name not in self.SPECIAL]
 
     def saved_filters(self) -> dict[str, Any]:
         """What a saved view remembers: the submitted values, JSON-safe."""
@@ -81,3 +114,37 @@ class FilterForm(forms.Form):
             out[name] = value.pk if hasattr(value, "pk") else (
                 value.isoformat() if hasattr(value, "isoformat") else value)
         return out
+
+
+class NewTicketForm(forms.Form):
+    """A ticket an agent records from the workspace: a call or a walk-in, in the client's
+    words, for a client he picks or describes [TK1, CH6]."""
+
+    KINDS = [("call", _("a phone call")), ("visit", _("a visit"))]
+
+    client = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=50)
+    kind = forms.ChoiceField(label=_("What happened"), choices=KINDS, initial="call")
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=500)
+    message = forms.CharField(label=_("What the client said"), widget=forms.Textarea(
+        attrs={"rows": 6}), max_length=100_000)
+    group = forms.ModelChoiceField(label=_("Group"), required=False,
+                                   queryset=Group.objects.order_by("name"))
+    assignee = forms.ModelChoiceField(label=_("Assignee"), required=False,
+                                      queryset=Agent.objects.filter(is_active=True)
+                                      .order_by("name"))
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=2000,
+                           help_text=_("Separate several with commas."))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("client") and not any(data.get(k) for k in ("name", "email", "phone")):
+            raise forms.ValidationError(_("Pick the client, or give a new client's name, "
+                                          "email or phone."), code="no_client")
+        return data
+
+    def tag_paths(self) -> list[str]:
+        return [t.strip() for t in (self.cleaned_data.get("tags") or "").split(",")
+                if t.strip()]

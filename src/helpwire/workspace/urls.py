@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from helpwire.workspace.views import auth, bulk, clients, misc, queues, settings, tickets
+from helpwire.workspace.views import (
+    auth,
+    bulk,
+    clients,
+    misc,
+    queues,
+    settings,
+    suggest,
+    tickets,
+)
 
 app_name = "workspace"
 
@@ -26,6 +35,7 @@ urlpatterns = [
     path("search/", misc.search, name="search"),
     path("notifications/", misc.notifications, name="notifications"),
     path("notifications/read/", misc.notifications_read, name="notifications_read"),
+    path("tickets/new/", tickets.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", tickets.ticket_page, name="ticket"),
     path("t/<int:number>/", tickets.ticket_by_number, name="ticket_by_number"),
     path("tickets/<int:pk>/body/", tickets.ticket_fragment, name="ticket_fragment"),
@@ -40,5 +50,6 @@ urlpatterns = [
     path("clients/<int:pk>/update/", clients.client_update, name="client_update"),
     path("clients/<int:pk>/merge/", clients.client_merge, name="client_merge"),
     *bulk.urlpatterns,
+    *suggest.urlpatterns,
     *settings.urlpatterns,
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts import permissions
+from helpwire.clients.models import Client, Company
 from helpwire.connectors.models import Channel
 from helpwire.search.query import search_page
 from helpwire.tickets import selectors
@@ -93,11 +94,16 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
         "statuses": Status.choices, "priorities": Priority.choices,
         "sort": listing.sort, "sort_links": _sort_links(params, listing.sort),
         "active_channel": params.get("channel", ""), "view": listing.view,
-        "current_filters": [(k, v) for k, values in listing.form.data.lists()
-                            for v in values if k not in ("cursor", "partial", "page", "sort")],
+        "current_filters": [(k, v) for k in listing.form.data
+                            for v in listing.form.data.getlist(k)  # type: ignore[attr-defined]
+                            if k not in ("cursor", "partial", "page", "sort")],
         "may_change_view": listing.view is not None and (
             listing.view.owner_id == agent.pk or permissions.can(agent, "view.share")),
         "can_take": permissions.can(agent, "ticket.assign"),
+        "filter_client": Client.objects.filter(pk=listing.filters.client).first()
+        if listing.filters.client else None,
+        "filter_company": Company.objects.filter(pk=listing.filters.company).first()
+        if listing.filters.company else None,
     }
     if is_htmx(request) and request.GET.get("partial") == "rows":
         return page(request, "workspace/_rows.html", context)

@@ -20,8 +20,10 @@ from helpwire.accounts.permissions import may_see_contacts
 from helpwire.automation.models import ReplyTemplate
 from helpwire.automation.rendering import render as render_template
 from helpwire.automation.rendering import variables
-from helpwire.connectors.types import InboundAttachment
-from helpwire.conversations import reply
+from helpwire.clients.models import Client
+from helpwire.connectors.models import Channel, ChannelKind
+from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
+from helpwire.conversations import ingest, reply
 from helpwire.conversations.outbound import reply_channels
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
@@ -38,6 +40,7 @@ from helpwire.tickets.models import (
     Ticket,
     TicketType,
 )
+from helpwire.workspace.forms import NewTicketForm
 from helpwire.workspace.views.common import (
     actor,
     agent_view,
@@ -118,6 +121,45 @@ def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_detail(viewer=viewer(request), pk=pk)
     return page(request, "workspace/ticket.html",
                 {**_context(request, ticket), **sidebar(request)})
+
+
+@agent_view("ticket.create")
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """Record a call or a walk-in as a ticket, through the one intake path."""
+    agent = viewer(request)
+    initial = {}
+    picked = None
+    if request.GET.get("client", "").isdigit():
+        picked = Client.objects.filter(pk=int(request.GET["client"]),
+                                       merged_into__isnull=True).first()
+        if picked is not None:
+            initial["client"] = picked.pk
+    form = NewTicketForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = ingest(InboundMessage(
+                channel_id=Channel.builtin(ChannelKind.MANUAL).pk,
+                sender=Sender(name=data["name"], email=data["email"], phone=data["phone"]),
+                text=data["message"], subject=data["subject"], client_id=data["client"],
+                meta={"recorded": data["kind"]},
+                ticket_defaults={"group_id": data["group"].pk if data["group"] else None,
+                                 "assignee_id": data["assignee"].pk if data["assignee"]
+                                 else None,
+                                 "tags": form.tag_paths()},
+            ), recorded_by=agent)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Ticket #%(number)s created.")
+                             % {"number": result.ticket.number})
+            return redirect("workspace:ticket", pk=result.ticket.pk)
+    if request.method == "POST" and form.data.get("client", "").isdigit():
+        picked = Client.objects.filter(pk=int(form.data["client"])).first()
+    return page(request, "workspace/ticket_new.html", {
+        "form": form, "picked": picked,
+        "tag_paths": Tag.objects.order_by("path").values_list("path", flat=True),
+        **sidebar(request)}, status=400 if request.method == "POST" else 200)
 
 
 @agent_view("ticket.view")

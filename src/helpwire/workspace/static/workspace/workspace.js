@@ -85,6 +85,26 @@
     }
   });
 
+  /* ---- pickers: search as you type, the hidden input carries the id ------------------- */
+  document.addEventListener("click", (e) => {
+    const choice = e.target.closest(".picker .suggestion");
+    if (!choice) return;
+    const picker = choice.closest("[data-picker]");
+    picker.querySelector(".picker-q").value = choice.dataset.label;
+    const hidden = picker.querySelector("input[type=hidden]");
+    hidden.value = choice.dataset.id;
+    hidden.dispatchEvent(new Event("change", { bubbles: true }));
+    picker.querySelector(".picker-list").innerHTML = "";
+  });
+  document.addEventListener("input", (e) => {
+    // Typing again forgets the chosen id until a suggestion is picked.
+    if (e.target.classList && e.target.classList.contains("picker-q")) {
+      const hidden = e.target.closest("[data-picker]").querySelector("input[type=hidden]");
+      if (!e.target.value.trim()) hidden.value = "";
+      else if (hidden.value) hidden.value = "";
+    }
+  });
+
   /* ---- bulk bar --------------------------------------------------------------------- */
   const selected = new Set();
   function wireBulk() {
