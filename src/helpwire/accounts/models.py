@@ -154,7 +154,11 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["agent", "-created_at"], name="accounts_notif_agent")]
+        indexes = [
+            models.Index(fields=["agent", "-created_at"], name="accounts_notif_agent"),
+            models.Index(fields=["agent"], condition=models.Q(read_at__isnull=True),
+                         name="accounts_notif_unread"),
+        ]
 
     def __str__(self) -> str:
         return self.text

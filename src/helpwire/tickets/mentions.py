@@ -24,8 +24,32 @@ def mentioned_emails(text: str) -> list[str]:
     return list(seen)[:MAX_MENTIONS]
 
 
+def mentioned_by_name(text: str) -> list[Agent]:
+    """Active agents named after an "@" — "@Дмитрий Орлов", as the autocomplete inserts it
+    or a person types it — case-insensitively, the longest name winning ("@Анна Петрова"
+    is not "@Анна")."""
+    if "@" not in (text or ""):
+        return []
+    folded = text.casefold().replace("ё", "е")
+    agents = sorted(Agent.objects.filter(is_active=True).exclude(name=""),
+                    key=lambda a: -len(a.name))
+    found: dict[int, Agent] = {}
+    for at in [i for i, ch in enumerate(folded) if ch == "@"]:
+        if at > 0 and (folded[at - 1].isalnum() or folded[at - 1] in "._%+-"):
+            continue  # the middle of an email address
+        rest = folded[at + 1:]
+        for agent in agents:
+            name = agent.name.casefold().replace("ё", "е")
+            end = len(name)
+            if rest.startswith(name) and (len(rest) == end or not rest[end].isalnum()):
+                found.setdefault(agent.pk, agent)
+                break
+    return list(found.values())[:MAX_MENTIONS]
+
+
 def apply(*, ticket: Ticket, text: str, actor: Actor) -> list[str]:
-    emails = mentioned_emails(text)
+    by_name = {a.email: a for a in mentioned_by_name(text)}
+    emails = list(dict.fromkeys([*mentioned_emails(text), *by_name]))[:MAX_MENTIONS]
     if not emails:
         return []
     agents = {a.email: a for a in Agent.objects.filter(email__in=emails, is_active=True)}

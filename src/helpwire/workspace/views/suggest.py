@@ -23,8 +23,11 @@ class Item:
 
 
 def _q(request: HttpRequest) -> str:
-    field = request.GET.get("field", "q")
-    return (request.GET.get(field) or request.GET.get("q") or "").strip()[:200]
+    """The typed text: ``q``, or a picker's own box (``client_q``, ``source_q``…)."""
+    for key, value in request.GET.items():
+        if key == "q" or key.endswith("_q"):
+            return value.strip()[:200]
+    return ""
 
 
 @agent_view("client.view")

@@ -42,10 +42,60 @@
       $("#templates").innerHTML = "";
     });
     const area = $("#reply-body");
+    wireMentions(area);
     let lastTyping = 0;
     area.addEventListener("input", () => {
       const now = Date.now();
       if (now - lastTyping > 3000) { lastTyping = now; send({ type: "typing", ticket: ticketId }); }
+    });
+  }
+
+  /* ---- @mentions by name: type @ and a name, pick with the mouse or the arrows ------ */
+  function wireMentions(area) {
+    const list = $("#mention-list");
+    if (!area || !list || !area.dataset.mentions) return;
+    let timer = null;
+    const partial = () => {
+      const before = area.value.slice(0, area.selectionStart);
+      const m = before.match(/(?:^|\s)@([^\s@]{1,30}(?: [^\s@]{0,30})?)$/);
+      return m ? m[1] : null;
+    };
+    const close = () => { list.innerHTML = ""; };
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      const q = partial();
+      if (q === null) { close(); return; }
+      timer = setTimeout(() => {
+        fetch(area.dataset.mentions + "?" + new URLSearchParams({ q }),
+              { headers: { "HX-Request": "true" } })
+          .then((r) => (r.ok ? r.text() : ""))
+          .then((html) => { list.innerHTML = partial() === null ? "" : html; });
+      }, 150);
+    });
+    area.addEventListener("keydown", (e) => {
+      const first = list.querySelector(".suggestion");
+      if (e.key === "ArrowDown" && first) { first.focus(); e.preventDefault(); }
+      else if (e.key === "Escape" && list.innerHTML) { close(); e.preventDefault(); }
+    });
+    list.addEventListener("keydown", (e) => {
+      const items = $$(".suggestion", list);
+      const i = items.indexOf(document.activeElement);
+      if (e.key === "ArrowDown" && i < items.length - 1) { items[i + 1].focus(); e.preventDefault(); }
+      else if (e.key === "ArrowUp") { (i > 0 ? items[i - 1] : area).focus(); e.preventDefault(); }
+      else if (e.key === "Escape") { close(); area.focus(); e.preventDefault(); }
+    });
+    list.addEventListener("click", (e) => {
+      const choice = e.target.closest(".suggestion");
+      if (!choice) return;
+      const caret = area.selectionStart;
+      const before = area.value.slice(0, caret);
+      const start = before.lastIndexOf("@");
+      const inserted = "@" + choice.dataset.label + " ";
+      area.value = before.slice(0, start) + inserted + area.value.slice(caret);
+      const at = start + inserted.length;
+      area.focus();
+      area.setSelectionRange(at, at);
+      close();
     });
   }
 
@@ -240,6 +290,13 @@
   function notify(n) {
     const link = $("#notif-link");
     if (link) link.classList.add("unread");
+    const badge = $("#notif-link .notif-count");
+    if (badge) {
+      const count = (parseInt(badge.dataset.count, 10) || 0) + 1;
+      badge.dataset.count = String(count);
+      badge.textContent = String(count);
+      badge.hidden = false;
+    }
     if ("Notification" in window && Notification.permission === "granted") {
       const note = new Notification("Helpwire", { body: n.text, tag: "hw-" + n.pk });
       if (n.ticket_id) note.onclick = () => { window.location.href = "/tickets/" + n.ticket_id + "/"; };
