@@ -26,7 +26,7 @@ def _q(request: HttpRequest) -> str:
     """The typed text: ``q``, or a picker's own box (``client_q``, ``source_q``…)."""
     for key, value in request.GET.items():
         if key == "q" or key.endswith("_q"):
-            return value.strip()[:200]
+            return str(value).strip()[:200]
     return ""
 
 
