@@ -3,9 +3,13 @@ Mail leaves only after commit, through a task."""
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -16,8 +20,21 @@ def ticket_url(ticket_id: int) -> str:
     return f"{settings.HELPWIRE_BASE_URL.rstrip('/')}/tickets/{ticket_id}/"
 
 
-def notify(*, agent: Agent, kind: str, ticket_id: int | None, text: str,
+def in_agents_language(agent: Agent, text: Callable[[], str]) -> str:
+    """``text()`` rendered in the agent's language and time zone — a notification is read
+    by him, not by whoever (or whatever worker) caused it."""
+    language = agent.language or settings.LANGUAGE_CODE
+    zone = agent.time_zone or settings.TIME_ZONE
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        return text()
+
+
+def notify(*, agent: Agent, kind: str, ticket_id: int | None, text: str | Callable[[], str],
            email: bool = True) -> Notification:
+    """``text`` is best a callable (``lambda: _("…") % {…}``): it is then worded in the
+    agent's own language, with times in his time zone."""
+    if callable(text):
+        text = in_agents_language(agent, text)
     note = Notification.objects.create(agent=agent, kind=kind, ticket_id=ticket_id, text=text)
     if email and agent.email:
         transaction.on_commit(lambda: send_notification_email.enqueue(note.pk))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,13 @@ REACHES: dict[str, str] = {
 }
 
 
+# The built-in channels keep these names in the database (stable, unique); people see
+# the labels, in their language.
+BUILTIN_NAMES: dict[str, str] = {ChannelKind.API: "API", ChannelKind.MANUAL: "Manual"}
+BUILTIN_LABELS: dict[str, str | Promise] = {ChannelKind.API: _("API"),
+                                            ChannelKind.MANUAL: _("Calls and visits")}
+
+
 class Channel(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -51,13 +59,19 @@ class Channel(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
+        return str(self.display_name)
+
+    @property
+    def display_name(self) -> str | Promise:
+        """The name people see: a built-in channel's in their language."""
+        if BUILTIN_NAMES.get(self.kind) == self.name:
+            return BUILTIN_LABELS[self.kind]
         return self.name
 
     @classmethod
     def builtin(cls, kind: str) -> Channel:
         """The single built-in channel of a kind that needs no settings (API, manual)."""
-        names = {ChannelKind.API: "API", ChannelKind.MANUAL: "Manual"}
         channel, _created = cls.objects.get_or_create(
-            kind=kind, name=names.get(kind, kind)  # type: ignore[call-overload]
+            kind=kind, name=BUILTIN_NAMES.get(kind, kind)
         )
         return channel

@@ -129,8 +129,9 @@ def _failed(message: Message, error: str) -> str:
         if message.actor_agent is not None and message.actor_agent.is_active:
             notify(agent=message.actor_agent, kind=Notification.Kind.DELIVERY_FAILED,
                    ticket_id=message.ticket_id,
-                   text=_("Your reply on ticket #%(number)s was not delivered: %(why)s")
-                   % {"number": message.ticket.number, "why": error[:300]})
+                   text=lambda: _("Your reply on ticket #%(number)s was not delivered: "
+                                  "%(why)s") % {"number": message.ticket.number,
+                                                "why": error[:300]})
     return DeliveryState.FAILED
 
 

@@ -20,6 +20,15 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("system")
 
 
+# What people read for the system's own actors (history lines, the conversation).
+SYSTEM_NAMES = {
+    "system": _("system"),
+    "reminder": _("reminder"),
+    "agent disabled": _("agent disabled"),
+    "delivery": _("delivery"),
+}
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: ActorKind

@@ -23,7 +23,7 @@ from helpwire.core import events, timers
 from helpwire.core.actors import Actor, ActorKind
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import numbers, tags
-from helpwire.tickets.history import ChangeSet
+from helpwire.tickets.history import FIELD_LABELS, ChangeSet
 from helpwire.tickets.locks import hold_active_agent, lock_ticket
 from helpwire.tickets.models import (
     FINISHED,
@@ -59,9 +59,11 @@ class TicketChanged(ValidationError):
     was changed by someone else meanwhile. The workspace answers 409 "reload", the API 409."""
 
     def __init__(self, fields: list[str]) -> None:
+        names = [str(FIELD_LABELS.get(f, f[6:] if f.startswith("field:") else f))
+                 for f in fields]
         super().__init__(
             _("The ticket changed meanwhile (%(fields)s); reload it and make your change "
-              "again."), code="ticket_changed", params={"fields": ", ".join(fields)})
+              "again."), code="ticket_changed", params={"fields": ", ".join(names)})
         self.fields = fields
 
 
@@ -247,9 +249,10 @@ def update_ticket(
         if assignee is not None and not hold_active_agent(assignee.pk):
             raise ValidationError(_("This agent is disabled."), code="invalid_assignee")
         if cs.set("assignee", assignee) and assignee is not None and assignee != actor.agent:
+            number = ticket.number
             notify(agent=assignee, kind=Notification.Kind.ASSIGNED, ticket_id=ticket.pk,
-                   text=_("Ticket #%(number)s was assigned to you") % {"number": ticket.number},
-                   email=False)
+                   text=lambda: _("Ticket #%(number)s was assigned to you")
+                   % {"number": number}, email=False)
     _change_tags(cs, add=_resolve_tags(add_tags), remove=_resolve_tags(remove_tags))
     if field_values:
         _write_fields(ticket, field_values, cs)

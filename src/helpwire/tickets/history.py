@@ -11,10 +11,19 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from helpwire.core import events
 from helpwire.core.actors import Actor
 from helpwire.tickets.models import Change, Status, Ticket
+
+# History field names as people read them; custom fields ("field:<key>") use their label.
+FIELD_LABELS = {
+    "status": _("status"), "priority": _("priority"), "type": _("type"),
+    "subject": _("subject"), "assignee": _("assignee"), "group": _("group"),
+    "tags": _("tags"), "remind_at": _("reminder"), "merged": _("merged in"),
+    "merged_into": _("merged into"), "client": _("client"), "channel": _("channel"),
+}
 
 
 def display(value: Any) -> str:

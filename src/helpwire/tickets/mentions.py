@@ -59,9 +59,10 @@ def apply(*, ticket: Ticket, text: str, actor: Actor) -> list[str]:
         agent = agents.get(email)
         if agent is not None:
             if agent != actor.agent:
+                words = {"author": actor.name, "number": ticket.number}
                 notify(agent=agent, kind=Notification.Kind.MENTION, ticket_id=ticket.pk,
-                       text=_("%(author)s mentioned you in ticket #%(number)s") % {
-                           "author": actor.name, "number": ticket.number})
+                       text=lambda w=words: _("%(author)s mentioned you in ticket "  # type: ignore[misc]
+                                              "#%(number)s") % w)
             continue
         kwargs = {"email": email, "ticket_id": ticket.pk, "ticket_number": ticket.number,
                   "author": actor.name, "text": text[:5000]}

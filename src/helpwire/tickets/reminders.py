@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Notification
@@ -30,6 +31,9 @@ def fire_reminder(timer: Timer) -> None:
     events.emit(events.REMINDER_FIRED, actor=actor, ticket_id=ticket.pk,
                 due_at=timer.due_at.isoformat())
     if ticket.assignee is not None:
+        number = ticket.number
         notify(agent=ticket.assignee, kind=Notification.Kind.REMINDER, ticket_id=ticket.pk,
-               text=_("Reminder: ticket #%(number)s is back (set for %(due)s)")
-               % {"number": ticket.number, "due": due.isoformat() if due else ""})
+               text=lambda: _("Reminder: ticket #%(number)s is back (set for %(due)s)") % {
+                   "number": number,
+                   "due": formats.date_format(timezone.localtime(due), "DATETIME_FORMAT")
+                   if due else ""})

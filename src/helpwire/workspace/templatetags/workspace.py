@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _l
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent
+from helpwire.connectors.models import BUILTIN_LABELS, BUILTIN_NAMES
 from helpwire.conversations.sanitize import clean_html
+from helpwire.core.actors import SYSTEM_NAMES, ActorKind
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.models import Priority, Status
+from helpwire.tickets.history import FIELD_LABELS
+from helpwire.tickets.models import Priority, Status, TicketType
 
 register = template.Library()
 
@@ -45,6 +53,52 @@ def field_raw(value: object) -> str:
 @register.filter
 def depth(path: str) -> int:
     return min(tag_tree.depth(str(path)), 5)
+
+
+_CHOICES = {"status": dict(Status.choices), "priority": dict(Priority.choices),
+            "type": dict(TicketType.choices)}
+
+
+@register.filter
+def actor_label(row: Any) -> str:
+    """Who did it, for a history line or a message: the system's own actors and built-in
+    channels in the reader's language."""
+    name = getattr(row, "actor_name", "") or ""
+    kind = getattr(row, "actor_kind", "")
+    if kind == ActorKind.SYSTEM:
+        if name in SYSTEM_NAMES:
+            return str(SYSTEM_NAMES[name])
+        for channel_kind, stored in BUILTIN_NAMES.items():
+            if stored == name:
+                return str(BUILTIN_LABELS[channel_kind])
+        return name or str(SYSTEM_NAMES["system"])
+    return name or str(_l("System"))
+
+
+@register.filter
+def field_label(name: str, custom: dict[str, str] | None = None) -> str:
+    if name.startswith("field:"):
+        key = name[6:]
+        return (custom or {}).get(key) or key
+    return str(FIELD_LABELS.get(name, name))
+
+
+@register.simple_tag
+def change_value(change: Any, which: str) -> str:
+    """One side of a history line, as people read it: labels for codes, local times,
+    yes/no in their language."""
+    value = getattr(change, which, "") or ""
+    if not value:
+        return "—"
+    if change.field in _CHOICES:
+        return str(_CHOICES[change.field].get(value, value))
+    if value in ("yes", "no"):
+        return str(_l("yes") if value == "yes" else _l("no"))
+    if change.field == "remind_at":
+        moment = parse_datetime(value)
+        if moment is not None:
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return str(value)
 
 
 @register.filter

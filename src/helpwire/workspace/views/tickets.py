@@ -33,6 +33,7 @@ from helpwire.tickets.actions import TicketChanged, clear_reminder, set_reminder
 from helpwire.tickets.merge import DifferentClients, merge_tickets
 from helpwire.tickets.models import (
     Attachment,
+    CustomField,
     FieldKind,
     Priority,
     Status,
@@ -86,6 +87,7 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "other_tickets": others,
         "merge_candidates": [t for t in others if t.status != Status.MERGED],
         "field_rows": field_rows,
+        "field_labels": {f.key: f.label for f in CustomField.objects.all()},
         "statuses": SETTABLE,
         "priorities": Priority.choices,
         "types": TicketType.choices,
