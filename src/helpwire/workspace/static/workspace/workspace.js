@@ -381,6 +381,11 @@
     }
   });
   document.addEventListener("click", (e) => {
+    const toggle = e.target.closest(".navtoggle");
+    if (toggle) {  // the narrow layout folds the queues away behind this button
+      const open = document.body.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", String(open));
+    }
     if (e.target.closest("[data-shortcuts]")) $("#shortcuts").showModal();
     // Desktop notifications need one user gesture to be allowed.
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
