@@ -90,3 +90,51 @@ def test_a_stale_panel_never_reverts_and_a_conflict_asks_for_a_reload(
     expect(alina.locator("#ticket-title .status")).to_have_class(re.compile(r"\bs-pending\b"))
     assert server.shell(STATE.format(pk=pk)) == "pending urgent"
     shot(alina, "panel-conflict")
+
+
+MAILBOX_TICKET = """
+from helpwire.accounts.models import Group
+from helpwire.connectors.models import Channel
+from helpwire.conversations import ingest
+from helpwire.connectors.types import InboundMessage, Sender
+box = Channel.objects.create(kind="email", name="support@shop.example")
+t = ingest(InboundMessage(channel_id=box.pk, sender=Sender(name="Вера", email="vera@example.ru"),
+                          text="Не пришёл чек", subject="Чек", thread_key="vera-1",
+                          ticket_defaults={"group_id": Group.objects.get(name="Техподдержка").pk}))
+print(t.ticket.pk)
+"""
+
+
+def test_a_reply_that_cannot_be_delivered_says_so_and_tells_its_author(
+        alina: Page, server: Server, shot: Shot):
+    pk = int(server.shell(MAILBOX_TICKET))
+    open_ticket(alina, pk)
+    alina.fill("#reply-body", "Чек отправили ещё раз.")
+    alina.locator("#reply button[type=submit]").click()
+    outbound = alina.locator("#conversation article.k-outbound")
+    expect(outbound).to_have_count(1)
+    # The worker finds no connector for the mailbox: failed, with the reason, within seconds.
+    expect(outbound.locator(".delivery")).to_have_class(re.compile(r"\bd-failed\b"),
+                                                        timeout=30_000)
+    expect(outbound.locator(".delivery-error")).to_contain_text("support@shop.example")
+    expect(alina.locator("#notif-link .notif-count")).not_to_have_text("0")
+    shot(alina, "reply-failed")
+
+
+def test_merging_another_clients_ticket_names_both_and_asks(alina: Page, server: Server,
+                                                          shot: Shot):
+    main, live = server.seed["main"], server.seed["live"]
+    open_ticket(alina, main["pk"])
+    alina.fill("#merge-number", str(live["number"]))
+    alina.once("dialog", lambda d: d.accept())
+    alina.locator("#props form[action$='/merge/'] button[type=submit]").last.click()
+    confirm = alina.locator("#props .confirm")
+    expect(confirm).to_contain_text("Мария Клиентова")
+    expect(confirm).to_contain_text("Олег Покупатель")
+    shot(alina, "merge-confirm")
+    assert server.shell(STATE.format(pk=live["pk"])).split()[0] != "merged"
+    confirm.locator("input[name=allow_other_clients]").check()
+    alina.once("dialog", lambda d: d.accept())
+    confirm.get_by_role("button", name="Всё равно объединить").click()
+    expect(alina.locator("#props .confirm")).to_have_count(0)
+    assert server.shell(STATE.format(pk=live["pk"])).split()[0] == "merged"

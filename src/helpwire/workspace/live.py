@@ -26,7 +26,7 @@ from helpwire.tickets.access import visible_tickets
 
 POLL_SECONDS = 1.0
 FORWARDED = {"ticket.created", "ticket.changed", "message.received", "message.added",
-             "message.sent", "ticket.merged", "ticket.reminder_fired"}
+             "message.sent", "message.failed", "ticket.merged", "ticket.reminder_fired"}
 
 
 def _tail(agent: Agent, cursor: EventCursor, after_note: int) -> dict[str, Any]:
