@@ -40,6 +40,9 @@ HELPWIRE_BASE_URL = os.environ.get("HELPWIRE_BASE_URL", "http://127.0.0.1:8000")
 # Host names this server answers to: the base URL's host and the loopback names, unless set.
 ALLOWED_HOSTS = [h for h in os.environ.get("HELPWIRE_ALLOWED_HOSTS", "").split(",") if h] or [
     urlsplit(HELPWIRE_BASE_URL).hostname or "127.0.0.1", "127.0.0.1", "localhost", "[::1]"]
+# Reverse proxies whose X-Forwarded-For/-Proto headers are believed (comma-separated IPs).
+HELPWIRE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get(
+    "HELPWIRE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("HELPWIRE_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -205,6 +208,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("HELPWIRE_FROM_EMAIL", "helpwire@localhost")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Served over HTTPS (the base URL says so): cookies only over TLS, and browsers told to keep
+# to HTTPS. Behind a TLS-terminating proxy, list it in HELPWIRE_TRUSTED_PROXIES.
+HTTPS = HELPWIRE_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("HELPWIRE_HSTS_SECONDS", "31536000")) if HTTPS else 0
 
 LOGGING = {
     "version": 1,

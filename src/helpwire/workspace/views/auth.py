@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest, HttpResponse
@@ -17,19 +18,48 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from helpwire.workspace.ratelimit import client_ip, too_many
+from helpwire.workspace.ratelimit import client_ip, failed, succeeded, too_many, wait_left
 from helpwire.workspace.views.common import agent_view, page, viewer
 
 
-class LoginForm(AuthenticationForm):
+class Throttled:
+    """Login, slowed down per address and per IP after a few failures (never locked) — the
+    workspace's and the Django admin's alike."""
+
+    data: Any
+    request: Any
+
     def clean(self) -> dict[str, Any]:
         email = (self.data.get("username") or "").strip().lower()
         ip = client_ip(self.request)
-        if too_many(scope="login-ip", key=ip, limit=30, window=900) or too_many(
-                scope="login-email", key=email, limit=10, window=900):
+        pair = f"{email} {ip}"
+        # Per address from this IP (the person at his desk), per IP (one guesser, many
+        # addresses), per address from anywhere (many guessers, one address: a high bar, so
+        # strangers cannot keep the real person out).
+        wait = max(wait_left(scope="login-pair", key=pair),
+                   wait_left(scope="login-ip", key=ip),
+                   wait_left(scope="login-email", key=email))
+        if wait:
             raise forms.ValidationError(
-                _("Too many attempts. Wait a few minutes and try again."), code="rate_limited")
-        return super().clean()
+                _("Too many failed attempts. Try again in %(seconds)s seconds."),
+                code="rate_limited", params={"seconds": wait})
+        try:
+            data = super().clean()  # type: ignore[misc]
+        except forms.ValidationError:
+            failed(scope="login-pair", key=pair)
+            failed(scope="login-ip", key=ip, free=20)
+            failed(scope="login-email", key=email, free=30)
+            raise
+        succeeded(scope="login-pair", key=pair)
+        return data
+
+
+class LoginForm(Throttled, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(Throttled, AdminAuthenticationForm):
+    pass
 
 
 class LoginView(auth_views.LoginView):
