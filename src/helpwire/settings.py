@@ -220,5 +220,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "helpwire": {"handlers": ["console"], "level": os.environ.get("HELPWIRE_LOG", "INFO")},
+        # Every 500 writes its traceback (Django's default sends them to email only).
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

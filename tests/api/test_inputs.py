@@ -73,3 +73,31 @@ def test_it_makes_the_api_say_it_explicitly(api, inbound, support):
     assert done.status_code == 200
     oleg.refresh_from_db()
     assert oleg.merged_into_id == maria.pk
+
+
+def test_it_refuses_a_ticket_in_another_group_before_writing_it(api, claims):
+    from helpwire.tickets.models import Ticket
+
+    response = api.post("/tickets", {"subject": "Чужая группа", "message": "Текст",
+                                     "client": {"email": "x@example.ru"},
+                                     "group_id": claims.pk})
+    assert response.status_code == 403
+    assert not Ticket.objects.exists()
+
+
+def test_it_keeps_each_callers_idempotency_keys_apart(api, admin_api):
+    body = {"subject": "Заказ", "message": "Текст", "client": {"email": "y@example.ru"},
+            "external_id": "order-42"}
+    mine = admin_api.post("/tickets", body)
+    again = admin_api.post("/tickets", body)
+    assert mine.status_code == again.status_code == 201
+    assert mine.json()["id"] == again.json()["id"]  # a retry, not a duplicate
+    theirs = api.post("/tickets", body)
+    assert theirs.status_code == 201 and theirs.json()["id"] != mine.json()["id"]
+
+
+def test_it_answers_an_oversized_body_with_json_413(api, ticket, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(f"/tickets/{ticket.pk}/messages", {"body": "я" * 5000})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"

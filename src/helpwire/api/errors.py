@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -47,6 +52,10 @@ def install(api: NinjaAPI) -> None:
                 code = getattr(inner, "code", None) or code
         status = 409 if code == "ticket_changed" else 400  # rests on a stale view
         return error(api, request, status, code, "; ".join(exc.messages), details)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return error(api, request, 413, "too_large", _("The request body is too large."))
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -43,7 +43,7 @@ class ErrorOut(Schema):
 
 
 # The error responses every endpoint documents.
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 # --- clients -------------------------------------------------------------------------------

@@ -105,7 +105,10 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
         channel_id=channel.pk,
         sender=Sender(name=payload.client.name, email=payload.client.email,
                       phone=payload.client.phone),
-        text=payload.message, subject=payload.subject, external_id=payload.external_id,
+        text=payload.message, subject=payload.subject,
+        # The idempotency key is the caller's own: another caller's key neither collides
+        # with it nor reveals that a ticket exists.
+        external_id=f"{viewer.pk}:{payload.external_id}" if payload.external_id else None,
         ticket_defaults={"priority": payload.priority, "type": payload.type,
                          "group_id": payload.group_id, "assignee_id": payload.assignee_id,
                          "tags": payload.tags, "fields": payload.fields},

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,6 +176,11 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool,
             previous=ticket, created_at=at, **_defaults(inbound),  # type: ignore[arg-type]
         )
         created = True
+        if recorded_by is not None and not permissions.can(recorded_by, "ticket.view", ticket):
+            # Refused before anything is kept (the transaction rolls back): a ticket its
+            # author could not see would be answered "not found" and then sent again.
+            raise PermissionDenied(_("You may not open tickets there (a group or channel "
+                                     "that is not yours)."))
     _remember_keys(channel, keys, ticket)
 
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text)

@@ -32,6 +32,9 @@ def clean_value(field: CustomField, value: Any) -> Any:
     """The value as stored, or ValidationError; ``None`` or "" clears the field."""
     if value is None or value == "" or value == []:
         return None
+    if "\x00" in str(value):
+        raise ValidationError(_("%(field)s cannot contain a NUL character."),
+                              code="invalid_value", params={"field": field.label})
     if field.kind == FieldKind.TEXT:
         if not isinstance(value, str | int | float):
             raise ValidationError(_("%(field)s expects text."), params={"field": field.label})

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from helpwire.core.forms import valid_id
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import FieldValue, Priority, Status, Tag, Ticket
 
@@ -65,7 +66,7 @@ class TicketFilter:
             if value not in Priority.values:
                 raise ValidationError(_("Unknown priority %(value)s."), code="invalid_priority",
                                       params={"value": value})
-        if self.assignee not in (None, "", UNASSIGNED) and not str(self.assignee).isdigit():
+        if self.assignee not in (None, "", UNASSIGNED) and valid_id(self.assignee) is None:
             raise ValidationError(_("An assignee is an agent id or \"none\"."),
                                   code="invalid_assignee")
         return self

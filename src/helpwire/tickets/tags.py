@@ -38,7 +38,13 @@ def depth(path: str) -> int:
     return max(len(levels(path)) - 1, 0)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def split_path(path: str) -> list[str]:
+    if _CONTROL.search(path or ""):
+        raise ValidationError(_("A tag name cannot contain control characters."),
+                              code="invalid_tag")
     parts = levels(path)
     if not parts:
         raise ValidationError(_("A tag needs a name."), code="invalid_tag")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.core.actors import Actor
+from helpwire.core.forms import IdListField
 from helpwire.tickets import bulk as jobs
 from helpwire.tickets.actions import SETTABLE_STATUSES
 from helpwire.tickets.merge import merge_tickets
@@ -38,7 +39,7 @@ ACTIONS = [
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
-    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    ids = IdListField(required=False)
     all_matching = forms.BooleanField(required=False)
     list_path = forms.CharField(required=False, max_length=500)
     list_query = forms.CharField(required=False, max_length=4000)
@@ -48,11 +49,6 @@ class BulkForm(forms.Form):
     value_priority = forms.CharField(required=False)
     value_tag = forms.CharField(required=False, max_length=500)
     value_untag = forms.CharField(required=False, max_length=500)
-
-    def __init__(self, data: QueryDict) -> None:
-        super().__init__(data)
-        # Any id may be posted; what the viewer may touch is decided by the selection query.
-        self.fields["ids"].choices = [(v, v) for v in data.getlist("ids")]  # type: ignore[attr-defined]
 
     def value(self) -> str:
         return (self.cleaned_data.get(f"value_{self.cleaned_data['action']}") or "").strip()
@@ -98,7 +94,8 @@ def matching_count(agent: Agent, path: str, query: str, cap: int = 10_000) -> in
 def run(*, viewer: Agent, data: QueryDict) -> Outcome:
     form = BulkForm(data)
     if not form.is_valid():
-        return Outcome(error=_("Choose an action and at least one ticket."))
+        problems = "; ".join(str(m) for errors in form.errors.values() for m in errors)
+        return Outcome(error=problems or _("Choose an action and at least one ticket."))
     action = form.cleaned_data["action"]
     try:
         ids = selection(viewer, form)

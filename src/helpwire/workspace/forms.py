@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
+from helpwire.core.forms import IdChoiceField, IdField
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
 from helpwire.tickets.models import CustomField, FieldKind, Priority, Status
 
@@ -22,16 +23,12 @@ class FilterForm(forms.Form):
     priority = forms.MultipleChoiceField(label=_("Priority"), required=False,
                                          choices=Priority.choices)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    group = forms.ModelChoiceField(label=_("Group"), required=False,
-                                   queryset=Group.objects.all())
-    channel = forms.ModelChoiceField(label=_("Channel"), required=False,
-                                     queryset=Channel.objects.all())
+    group = IdChoiceField(label=_("Group"), required=False, queryset=Group.objects.all())
+    channel = IdChoiceField(label=_("Channel"), required=False, queryset=Channel.objects.all())
     tag = forms.CharField(label=_("Tag"), required=False, max_length=500)
     # Chosen with a picker (search by name, email or phone); the id travels hidden.
-    client = forms.IntegerField(label=_("Client"), required=False, min_value=1,
-                                widget=forms.HiddenInput)
-    company = forms.IntegerField(label=_("Company"), required=False, min_value=1,
-                                 widget=forms.HiddenInput)
+    client = IdField(label=_("Client"), required=False, widget=forms.HiddenInput)
+    company = IdField(label=_("Company"), required=False, widget=forms.HiddenInput)
     period = forms.ChoiceField(label=_("Created"), required=False, choices=[
         ("", "—"), ("today", _("today")), ("7d", _("last 7 days")),
         ("month", _("this month"))])
@@ -122,7 +119,7 @@ class NewTicketForm(forms.Form):
 
     KINDS = [("call", _("a phone call")), ("visit", _("a visit"))]
 
-    client = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    client = IdField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
     email = forms.CharField(label=_("Email"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=50)
@@ -130,11 +127,10 @@ class NewTicketForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), required=False, max_length=500)
     message = forms.CharField(label=_("What the client said"), widget=forms.Textarea(
         attrs={"rows": 6}), max_length=100_000)
-    group = forms.ModelChoiceField(label=_("Group"), required=False,
-                                   queryset=Group.objects.order_by("name"))
-    assignee = forms.ModelChoiceField(label=_("Assignee"), required=False,
-                                      queryset=Agent.objects.filter(is_active=True)
-                                      .order_by("name"))
+    group = IdChoiceField(label=_("Group"), required=False,
+                          queryset=Group.objects.order_by("name"))
+    assignee = IdChoiceField(label=_("Assignee"), required=False,
+                             queryset=Agent.objects.filter(is_active=True).order_by("name"))
     tags = forms.CharField(label=_("Tags"), required=False, max_length=2000,
                            help_text=_("Separate several with commas."))
 

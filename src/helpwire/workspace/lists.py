@@ -12,6 +12,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent
+from helpwire.core.forms import valid_id
 from helpwire.tickets import counters, selectors
 from helpwire.tickets.access import visible_counter_cells
 from helpwire.tickets.filters import TicketFilter
@@ -56,8 +57,7 @@ def for_queue(agent: Agent, slug: str, params: QueryDict) -> Listing:
     found = queues.find(agent, slug)
     if found is None:
         raise Http404(_("No such queue."))
-    channel = params.get("channel")
-    found = queues.with_channel(found, int(channel) if channel and channel.isdigit() else None)
+    found = queues.with_channel(found, valid_id(params.get("channel", "")))
     return _listing(str(found.title), slug, found.filters, params)
 
 

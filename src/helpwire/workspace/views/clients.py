@@ -3,16 +3,19 @@ every ticket across channels, merge."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts.models import Agent
 from helpwire.clients import actions
 from helpwire.clients.models import Client, Company, IdentityKind
+from helpwire.core.forms import IdChoiceField, IdField
 from helpwire.tickets import selectors
 from helpwire.workspace.views.common import actor, agent_view, error_text, page, viewer
 from helpwire.workspace.views.queues import sidebar
@@ -26,11 +29,28 @@ def _client(pk: int) -> Client:
     return client
 
 
-@agent_view("client.view")
-def client_card(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _client(pk)
-    if client.merged_into_id:
-        return redirect("workspace:client", pk=client.merged_into_id)
+class CardForm(forms.Form):
+    name = forms.CharField(required=False, max_length=200)
+    company = IdChoiceField(required=False, queryset=Company.objects.all())
+    responsible = IdChoiceField(required=False, queryset=Agent.objects.filter(is_active=True))
+    is_internal = forms.BooleanField(required=False)
+    note = forms.CharField(required=False, max_length=10_000)
+
+
+class IdentityAddForm(forms.Form):
+    kind = forms.ChoiceField(choices=IdentityKind.choices)
+    value = forms.CharField(max_length=255)
+
+
+class IdentityRemoveForm(forms.Form):
+    identity = IdField()
+
+
+class MergeForm(forms.Form):
+    source = IdField(error_messages={"required": gettext_lazy("Choose the duplicate card.")})
+
+
+def _card(request: HttpRequest, client: Client, status: int = 200) -> HttpResponse:
     tickets = (selectors.ticket_queryset(viewer=viewer(request)).filter(client=client)
                .select_related("channel", "assignee").order_by("-created_at")[:200])
     return page(request, "workspace/client.html", {
@@ -38,33 +58,55 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
         "companies": Company.objects.order_by("name"),
         "agents": Agent.objects.filter(is_active=True).order_by("name"),
         **sidebar(request),
-    })
+    }, status=status)
+
+
+def _refused(request: HttpRequest, client: Client, exc: Exception | str) -> HttpResponse:
+    """Say what was wrong on the card itself, with a 400 — never a 500, nothing written."""
+    text = exc if isinstance(exc, str) else error_text(exc)  # type: ignore[arg-type]
+    messages.error(request, text)
+    return _card(request, client, status=400)
+
+
+def _form_error(form: forms.Form) -> str:
+    return "; ".join(str(m) for errors in form.errors.values() for m in errors)
+
+
+@agent_view("client.view")
+def client_card(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _client(pk)
+    if client.merged_into_id:
+        return redirect("workspace:client", pk=client.merged_into_id)
+    return _card(request, client)
 
 
 @agent_view("client.edit")
 @require_POST
 def client_update(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(pk)
-    post = request.POST
+    action = request.POST.get("action", "")
+    form: forms.Form = (IdentityAddForm(request.POST) if action == "add_identity"
+                        else IdentityRemoveForm(request.POST) if action == "remove_identity"
+                        else CardForm(request.POST))
+    if not form.is_valid():
+        return _refused(request, client, _form_error(form))
+    data = form.cleaned_data
     try:
-        if post.get("action") == "add_identity":
-            actions.add_identity(client=client, kind=post.get("kind", ""),
-                                 value=post.get("value", ""), actor=actor(request))
-        elif post.get("action") == "remove_identity":
-            identity = client.identities.filter(pk=post.get("identity") or 0).first()
+        if isinstance(form, IdentityAddForm):
+            actions.add_identity(client=client, kind=data["kind"], value=data["value"],
+                                 actor=actor(request))
+        elif isinstance(form, IdentityRemoveForm):
+            identity = client.identities.filter(pk=data["identity"]).first()
             if identity is not None:
                 actions.remove_identity(identity=identity, actor=actor(request))
         else:
-            company = Company.objects.filter(pk=post.get("company") or 0).first()
-            responsible = Agent.objects.filter(pk=post.get("responsible") or 0).first()
             actions.update_client(client=client, actor=actor(request),
-                                  name=post.get("name", client.name).strip(),
-                                  is_internal=post.get("is_internal") == "on",
-                                  company=company, responsible=responsible,
-                                  note=post.get("note", client.note))
-        messages.success(request, _("Saved."))
+                                  name=data["name"].strip() or client.name,
+                                  is_internal=data["is_internal"], company=data["company"],
+                                  responsible=data["responsible"], note=data["note"])
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, error_text(exc))
+        return _refused(request, client, exc)
+    messages.success(request, _("Saved."))
     return redirect("workspace:client", pk=pk)
 
 
@@ -72,14 +114,16 @@ def client_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
     target = _client(pk)
-    raw = (request.POST.get("source") or "").strip()
-    source = Client.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 18 \
-        else None
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, target, _form_error(form))
+    source = Client.objects.filter(pk=form.cleaned_data["source"]).first()
     try:
         if source is None:
-            raise ValidationError(_("No client with id %(id)s.") % {"id": raw})
+            raise ValidationError(_("No client with id %(id)s.")
+                                  % {"id": form.cleaned_data["source"]})
         actions.merge_clients(source=source, target=target, actor=actor(request))
-        messages.success(request, _("Merged."))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, error_text(exc))
+        return _refused(request, target, exc)
+    messages.success(request, _("Merged."))
     return redirect("workspace:client", pk=pk)

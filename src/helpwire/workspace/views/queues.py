@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpwire.accounts import permissions
@@ -138,15 +140,33 @@ def _own_view(request: HttpRequest, pk: int) -> SavedView:
     return view
 
 
+class ViewNameForm(forms.Form):
+    name = forms.CharField(max_length=100, error_messages={
+        "required": gettext_lazy("Give the filter a name.")})
+    shared = forms.BooleanField(required=False)
+
+
+def refused(request: HttpRequest, message: str, back: str = "") -> HttpResponse:
+    """A 400 page that says what was wrong; nothing was written."""
+    return page(request, "workspace/refused.html",
+                {"message": message, "back": back or request.headers.get("Referer", ""),
+                 **sidebar(request)}, status=400)
+
+
+def _problems(*forms_: forms.Form) -> str:
+    return "; ".join(str(m) for f in forms_ for errors in f.errors.values() for m in errors)
+
+
 @agent_view("ticket.view")
 @require_POST
 def view_rename(request: HttpRequest, pk: int) -> HttpResponse:
     view = _own_view(request, pk)
-    name = (request.POST.get("name") or "").strip()[:100]
-    if name:
-        view.name = name
-        view.save(update_fields=["name"])
-        messages.success(request, _("Filter renamed."))
+    form = ViewNameForm(request.POST)
+    if not form.is_valid():
+        return refused(request, _problems(form))
+    view.name = form.cleaned_data["name"].strip()
+    view.save(update_fields=["name"])
+    messages.success(request, _("Filter renamed."))
     return redirect("workspace:saved_view", pk=pk)
 
 
@@ -155,7 +175,10 @@ def view_rename(request: HttpRequest, pk: int) -> HttpResponse:
 def view_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Keep what the list shows now (the filter panel's values) under this filter's name."""
     view = _own_view(request, pk)
-    view.filters = FilterForm(request.POST).saved_filters()
+    filters = FilterForm(request.POST)
+    if not filters.is_valid():
+        return refused(request, _problems(filters))
+    view.filters = filters.saved_filters()
     view.save(update_fields=["filters"])
     messages.success(request, _("Filter updated."))
     return redirect("workspace:saved_view", pk=pk)
@@ -175,15 +198,15 @@ def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def save_view(request: HttpRequest) -> HttpResponse:
     agent = viewer(request)
-    form = FilterForm(request.POST)
-    name = (request.POST.get("name") or "").strip()[:100]
-    if not name:
-        raise ValidationError(_("Give the filter a name."))
-    shared = request.POST.get("shared") == "on"
+    filters, named = FilterForm(request.POST), ViewNameForm(request.POST)
+    if not (filters.is_valid() and named.is_valid()):
+        return refused(request, _problems(named, filters))
+    shared = named.cleaned_data["shared"]
     if shared and not permissions.can(agent, "view.share"):
         raise PermissionDenied(_("Only supervisors share filters with the team."))
-    view = SavedView.objects.create(name=name, owner=None if shared else agent,
-                                    filters=form.saved_filters())
+    view = SavedView.objects.create(name=named.cleaned_data["name"].strip(),
+                                    owner=None if shared else agent,
+                                    filters=filters.saved_filters())
     return redirect("workspace:saved_view", pk=view.pk)
 
 

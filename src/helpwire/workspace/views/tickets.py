@@ -25,6 +25,7 @@ from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest, reply
 from helpwire.conversations.outbound import reply_channels
+from helpwire.core.forms import valid_id
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets import tags as tag_tree
@@ -131,9 +132,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     agent = viewer(request)
     initial = {}
     picked = None
-    if request.GET.get("client", "").isdigit():
-        picked = Client.objects.filter(pk=int(request.GET["client"]),
-                                       merged_into__isnull=True).first()
+    wanted = valid_id(request.GET.get("client", ""))
+    if wanted is not None:
+        picked = Client.objects.filter(pk=wanted, merged_into__isnull=True).first()
         if picked is not None:
             initial["client"] = picked.pk
     form = NewTicketForm(request.POST or None, initial=initial)
@@ -156,8 +157,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Ticket #%(number)s created.")
                              % {"number": result.ticket.number})
             return redirect("workspace:ticket", pk=result.ticket.pk)
-    if request.method == "POST" and form.data.get("client", "").isdigit():
-        picked = Client.objects.filter(pk=int(form.data["client"])).first()
+    posted = valid_id(form.data.get("client", "")) if request.method == "POST" else None
+    if posted is not None:
+        picked = Client.objects.filter(pk=posted).first()
     return page(request, "workspace/ticket_new.html", {
         "form": form, "picked": picked,
         "tag_paths": Tag.objects.order_by("path").values_list("path", flat=True),
