@@ -157,3 +157,13 @@ def browser_as():
         return b
 
     return make
+
+
+@pytest.fixture
+def tag_tree(db) -> None:
+    """The tags an administrator has put in the tree (agents pick from it; only tag.create
+    grows it)."""
+    from helpwire.tickets import tags
+
+    for path in ("Доставка › Сроки › Задержка", "Оплата › Возврат", "Звонки", "A", "B"):
+        tags.ensure(path)

@@ -12,6 +12,8 @@ from helpwire.core.actors import Actor
 from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import CustomField, FieldKind, Status, Ticket
 
+pytestmark = pytest.mark.usefixtures("tag_tree")
+
 NEW_TICKET = {
     "subject": "Не пришла посылка",
     "message": "Здравствуйте! Заказ BX-100 не пришёл, трек не обновляется.",

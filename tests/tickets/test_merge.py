@@ -15,6 +15,8 @@ from helpwire.tickets.merge import merge_tickets
 from helpwire.tickets.models import Change, Message, Status, Ticket
 from tests.conftest import as_agent
 
+pytestmark = pytest.mark.usefixtures("tag_tree")
+
 
 @pytest.fixture
 def two_tickets(inbound, agent, support):

@@ -3,9 +3,13 @@ name or described anew, through the one intake path [#8 item 6]."""
 
 from __future__ import annotations
 
+import pytest
+
 from helpwire.connectors.models import ChannelKind
 from helpwire.core.models import Event
 from helpwire.tickets.models import MessageKind, Status, Ticket
+
+pytestmark = pytest.mark.usefixtures("tag_tree")
 
 
 def test_it_finds_a_client_by_name_email_or_phone(browser_as, agent, ticket):

@@ -14,6 +14,8 @@ from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import Change, Message, Status, Ticket
 from tests.conftest import as_agent
 
+pytestmark = pytest.mark.usefixtures("tag_tree")
+
 
 def test_it_sends_anonymous_visitors_to_the_login_page(db):
     response = Browser().get("/queues/mine/")

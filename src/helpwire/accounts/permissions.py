@@ -23,16 +23,16 @@ _ROLE_PERMS: dict[str, set[str]] = {
     Role.ADMIN: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "settings.manage",
-        "view.share", "queue.team",
+        "view.share", "queue.team", "tag.create", "agent.directory",
     },
     Role.SUPERVISOR: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "view.share",
-        "queue.team",
+        "queue.team", "tag.create", "agent.directory",
     },
     Role.AGENT: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
-        "ticket.bulk", "client.view", "client.edit", "queue.team",
+        "ticket.bulk", "client.view", "client.edit", "queue.team", "agent.directory",
     },
     Role.CONTRACTOR: {"ticket.view", "ticket.edit"},
 }

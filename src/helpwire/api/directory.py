@@ -31,7 +31,7 @@ def list_tags(request: HttpRequest) -> Any:
 @router.post("/tags", response={201: TagOut, **ERRORS},
              summary="Create a tag by full path (missing parents are created)")
 def create_tag(request: HttpRequest, payload: TagIn) -> Any:
-    permissions.require(agent_of(request), "settings.manage")
+    permissions.require(agent_of(request), "tag.create")
     return Status(201, _tag(tags.ensure(payload.path)))
 
 
@@ -44,9 +44,11 @@ def list_groups(request: HttpRequest) -> Any:
 
 @router.get("/agents", response={200: list[AgentOut], **ERRORS})
 def list_agents(request: HttpRequest) -> Any:
-    agent_of(request)
-    return [{"id": a.pk, "name": a.name, "email": a.email, "role": a.role,
-             "is_active": a.is_active, "group_ids": sorted(g.pk for g in a.groups.all())}
+    """The team. Contractors (outsiders) see names only: no emails, roles or groups."""
+    full = permissions.can(agent_of(request), "agent.directory")
+    return [{"id": a.pk, "name": a.name, "email": a.email if full else None,
+             "role": a.role if full else None, "is_active": a.is_active,
+             "group_ids": sorted(g.pk for g in a.groups.all()) if full else []}
             for a in Agent.objects.prefetch_related("groups").order_by("name")]
 
 

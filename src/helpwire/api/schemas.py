@@ -272,8 +272,8 @@ class GroupOut(Schema):
 class AgentOut(Schema):
     id: int
     name: str
-    email: str
-    role: str
+    email: str | None = Field(description="Not shown to contractors.")
+    role: str | None = Field(description="Not shown to contractors.")
     is_active: bool
     group_ids: list[int]
 

@@ -173,7 +173,9 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool,
         # A message on a closed ticket starts a new one that remembers the old.
         ticket = actions.create_ticket(
             client=client, channel=channel, actor=actor, subject=inbound.subject,
-            previous=ticket, created_at=at, **_defaults(inbound),  # type: ignore[arg-type]
+            previous=ticket, created_at=at,
+            creator=Actor.of_agent(recorded_by) if recorded_by is not None else None,
+            **_defaults(inbound),  # type: ignore[arg-type]
         )
         created = True
         if recorded_by is not None and not permissions.can(recorded_by, "ticket.view", ticket):

@@ -82,8 +82,25 @@ def _check_expected(ticket: Ticket, expected: Mapping[str, Any]) -> None:
         raise TicketChanged(stale)
 
 
-def _resolve_tags(items: Iterable[str | Tag]) -> list[Tag]:
-    return [t if isinstance(t, Tag) else tags.ensure(t) for t in items]
+def _resolve_tags(items: Iterable[str | Tag], actor: Actor, *,
+                  create: bool = True) -> list[Tag]:
+    """Tags by path. A path nobody created yet becomes a new node of the tree only for an
+    actor allowed to grow it ("tag.create"); removing never creates anything."""
+    out = []
+    for item in items:
+        if isinstance(item, Tag):
+            out.append(item)
+            continue
+        found = tags.find(item)
+        if found is None and create:
+            if not permissions.can(actor, "tag.create"):
+                raise ValidationError(_("There is no tag “%(path)s”; ask an administrator "
+                                        "to add it to the tree."), code="unknown_tag",
+                                      params={"path": item})
+            found = tags.ensure(item)
+        if found is not None:
+            out.append(found)
+    return out
 
 
 @transaction.atomic
@@ -101,7 +118,11 @@ def create_ticket(
     field_values: Mapping[str, Any] | None = None,
     previous: Ticket | None = None,
     created_at: datetime | None = None,
+    creator: Actor | None = None,
 ) -> Ticket:
+    """A new ticket (only ``conversations`` calls this). ``creator`` is the agent behind a
+    ticket recorded in a client's name (the API, a logged call): his permissions decide
+    what he may set, such as new tags."""
     permissions.require(actor, "ticket.create")
     _choice(priority, Priority, "priority")
     _choice(type, TicketType, "type")
@@ -126,7 +147,7 @@ def create_ticket(
         # A client who writes waits for an answer from now on.
         waiting_since=now if actor.kind == ActorKind.CLIENT else None,
     )
-    tag_objs = _resolve_tags(tag_paths)
+    tag_objs = _resolve_tags(tag_paths, creator or actor)
     if tag_objs:
         ticket.tags.add(*tag_objs)
     if field_values:
@@ -240,7 +261,9 @@ def update_ticket(
         cs.set("priority", _choice(priority, Priority, "priority"))
     if type is not _UNSET:
         cs.set("type", _choice(type, TicketType, "type"))
-    if group is not _UNSET:
+    if group is not _UNSET and group != ticket.group:
+        # Moving a ticket to another group routes it, like assigning it.
+        permissions.require(actor, "ticket.assign", ticket)
         cs.set("group", group, column="group")
     # A permission is checked only for a value that really changes: a form that posts the
     # whole panel back must not need "assign" to change the status.
@@ -253,7 +276,8 @@ def update_ticket(
             notify(agent=assignee, kind=Notification.Kind.ASSIGNED, ticket_id=ticket.pk,
                    text=lambda: _("Ticket #%(number)s was assigned to you")
                    % {"number": number}, email=False)
-    _change_tags(cs, add=_resolve_tags(add_tags), remove=_resolve_tags(remove_tags))
+    _change_tags(cs, add=_resolve_tags(add_tags, actor),
+                 remove=_resolve_tags(remove_tags, actor, create=False))
     if field_values:
         _write_fields(ticket, field_values, cs)
     # Status last: solving checks the required fields written just above.

@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent
 from helpwire.core import periodic
 from helpwire.core.actors import Actor
-from helpwire.tickets import inputs
+from helpwire.tickets import inputs, tags
 from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import BulkJob, BulkJobItem, Status, Ticket
 
@@ -64,6 +65,9 @@ def start(*, agent: Agent, action: str, value: str, ticket_ids: Iterable[int]) -
     """Create the job (after checking the value); done here when small, else queued."""
     params = {"value": value}
     changes_for(action, value)  # refuse a bad value before anything is written
+    if action == "tag" and tags.find(value) is None and not permissions.can(agent, "tag.create"):
+        raise ValidationError(_("There is no tag “%(path)s”; ask an administrator to add it "
+                                "to the tree."), code="unknown_tag", params={"path": value})
     ids = list(dict.fromkeys(ticket_ids))[:MAX_TICKETS]
     with transaction.atomic():
         job = BulkJob.objects.create(created_by=agent, action=action, params=params,
