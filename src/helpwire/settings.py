@@ -199,6 +199,11 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- mail -------------------------------------------------------------------------------
+# @mentions of addresses outside the team mail the note from Helpwire: only to these domains
+# (comma-separated; empty: no outside mentions), at most this many per agent and hour.
+HELPWIRE_MENTION_DOMAINS = [d.strip().lower() for d in os.environ.get(
+    "HELPWIRE_MENTION_DOMAINS", "").split(",") if d.strip()]
+HELPWIRE_MENTION_RATE = int(os.environ.get("HELPWIRE_MENTION_RATE", "20"))
 EMAIL_BACKEND = os.environ.get(
     "HELPWIRE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

@@ -167,6 +167,7 @@ def test_it_notifies_a_mentioned_agent_and_emails_an_outsider(browser_as, agent,
                                                               ticket, mailoutbox, settings,
                                                               django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.HELPWIRE_MENTION_DOMAINS = ["partner.example"]
     with django_capture_on_commit_callbacks(execute=True):
         browser_as(agent).post(f"/tickets/{ticket.pk}/reply/", {
             "kind": "note",

@@ -23,16 +23,17 @@ _ROLE_PERMS: dict[str, set[str]] = {
     Role.ADMIN: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "settings.manage",
-        "view.share", "queue.team", "tag.create", "agent.directory",
+        "view.share", "queue.team", "tag.create", "agent.directory", "mention.outside",
     },
     Role.SUPERVISOR: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "view.share",
-        "queue.team", "tag.create", "agent.directory",
+        "queue.team", "tag.create", "agent.directory", "mention.outside",
     },
     Role.AGENT: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "queue.team", "agent.directory",
+        "mention.outside",
     },
     Role.CONTRACTOR: {"ticket.view", "ticket.edit"},
 }

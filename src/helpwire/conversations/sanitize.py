@@ -51,3 +51,32 @@ def html_to_text(html: str) -> str:
     text = _TAG.sub("", text)
     text = htmllib.unescape(text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_SRC = re.compile(r'\ssrc="([^"]*)"', re.I)
+
+
+def _remote(src: str) -> bool:
+    """Fetched from elsewhere: http(s) or protocol-relative ``//host`` (``cid:`` and
+    ``data:`` images travel with the message)."""
+    value = htmllib.unescape(src).strip().lower()
+    return value.startswith(("http://", "https://", "//"))
+
+
+def hold_remote_images(html: str) -> tuple[str, int]:
+    """Sanitised HTML with remote images kept from loading: their address moves to
+    ``data-remote-src`` (a tracking pixel would otherwise tell the sender who read the
+    message, when, and from which IP). Returns the HTML and how many were held back."""
+    held = 0
+
+    def hold(match: re.Match[str]) -> str:
+        nonlocal held
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        if src is None or not _remote(src.group(1)):
+            return tag
+        held += 1
+        return tag.replace(src.group(0), f' data-remote-src="{src.group(1)}"', 1)
+
+    return _IMG.sub(hold, html or ""), held

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Notification
 from helpwire.accounts.notify import notify, send_mention_email
 from helpwire.core.actors import Actor
+from helpwire.core.ratelimit import too_many
 from helpwire.tickets.models import Ticket
 
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -47,6 +51,26 @@ def mentioned_by_name(text: str) -> list[Agent]:
     return list(found.values())[:MAX_MENTIONS]
 
 
+def _check_outside(emails: list[str], actor: Actor) -> None:
+    """A note mailed to an outside address leaves from Helpwire's own address: only roles
+    allowed to, only to the domains an administrator listed, and not in floods (otherwise
+    any agent could send mail that looks like the company's)."""
+    if not permissions.can(actor, "mention.outside"):
+        raise PermissionDenied(_("You may not mention addresses outside the team."))
+    allowed = {d.lower() for d in settings.HELPWIRE_MENTION_DOMAINS}
+    refused = [e for e in emails if e.rsplit("@", 1)[-1] not in allowed]
+    if refused:
+        raise ValidationError(
+            _("%(emails)s: mentions may reach only these domains: %(domains)s."),
+            code="mention_domain", params={"emails": ", ".join(refused),
+                                           "domains": ", ".join(sorted(allowed)) or "—"})
+    who = str(actor.agent.pk) if actor.agent else actor.name
+    if too_many(scope="mention-outside", key=who, limit=settings.HELPWIRE_MENTION_RATE,
+                window=3600):
+        raise ValidationError(_("Too many outside mentions this hour; try again later."),
+                              code="rate_limited")
+
+
 def apply(*, ticket: Ticket, text: str, actor: Actor) -> list[str]:
     by_name = {a.email: a for a in mentioned_by_name(text)}
     emails = list(dict.fromkeys([*mentioned_emails(text), *by_name]))[:MAX_MENTIONS]
@@ -55,6 +79,9 @@ def apply(*, ticket: Ticket, text: str, actor: Actor) -> list[str]:
     agents = {a.email: a for a in Agent.objects.filter(email__in=emails, is_active=True)}
     if agents:
         ticket.mentioned.add(*agents.values())  # contractors may now see this ticket
+    outside = [e for e in emails if e not in agents]
+    if outside:
+        _check_outside(outside, actor)
     for email in emails:
         agent = agents.get(email)
         if agent is not None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _l
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent
 from helpwire.connectors.models import BUILTIN_LABELS, BUILTIN_NAMES
-from helpwire.conversations.sanitize import clean_html
+from helpwire.conversations.sanitize import clean_html, hold_remote_images
 from helpwire.core.actors import SYSTEM_NAMES, ActorKind
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.history import FIELD_LABELS
@@ -26,6 +26,14 @@ def clean(value: str) -> SafeString:
     """Stored bodies were sanitised on the way in; sanitise again on the way out, so a
     row written by an older version or by hand can never carry script to a browser."""
     return mark_safe(clean_html(value or ""))  # noqa: S308
+
+
+@register.simple_tag
+def message_body(html: str) -> dict[str, Any]:
+    """A message body for the page: sanitised again, remote images held back until the
+    agent asks for them (``{% message_body m.body_html as body %}``)."""
+    cleaned, held = hold_remote_images(clean_html(html or ""))
+    return {"html": mark_safe(cleaned), "held": held}  # noqa: S308
 
 
 @register.filter

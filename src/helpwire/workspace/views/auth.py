@@ -18,7 +18,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from helpwire.workspace.ratelimit import client_ip, failed, succeeded, too_many, wait_left
+from helpwire.core.ratelimit import client_ip, failed, succeeded, too_many, wait_left
 from helpwire.workspace.views.common import agent_view, page, viewer
 
 

@@ -381,6 +381,16 @@
     }
   });
   document.addEventListener("click", (e) => {
+    const show = e.target.closest("[data-show-images]");
+    if (show) {  // remote images load only when the agent asks, message by message
+      const message = show.closest("article");
+      $$("img[data-remote-src]", message).forEach((img) => {
+        const url = img.dataset.remoteSrc;
+        if (/^(https?:)?\/\//i.test(url)) img.src = url.startsWith("//") ? "https:" + url : url;
+        img.removeAttribute("data-remote-src");
+      });
+      show.closest(".held-images").remove();
+    }
     const toggle = e.target.closest(".navtoggle");
     if (toggle) {  // the narrow layout folds the queues away behind this button
       const open = document.body.classList.toggle("nav-open");
