@@ -169,6 +169,8 @@ HELPWIRE_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("HELPWIRE_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
 )
 HELPWIRE_DEFAULT_PHONE_REGION = os.environ.get("HELPWIRE_DEFAULT_PHONE_REGION", "RU")
+# Every agent sees every client card (small teams); by default cards follow tickets.
+HELPWIRE_CLIENTS_SHARED = os.environ.get("HELPWIRE_CLIENTS_SHARED", "") == "1"
 
 # --- background work --------------------------------------------------------------------
 TASKS = {

@@ -33,6 +33,7 @@ from helpwire.clients import selectors as client_selectors
 from helpwire.clients.models import Client, Company, Identity
 from helpwire.core.actors import Actor
 from helpwire.tickets import selectors
+from helpwire.tickets.access import visible_clients
 
 router = Router(tags=["clients"])
 
@@ -51,13 +52,15 @@ def _viewer(request: HttpRequest, perm: str) -> Agent:
     return viewer
 
 
-def _client_qs() -> QuerySet[Client]:
-    return Client.objects.filter(merged_into__isnull=True).select_related(
-        "company", "responsible").prefetch_related("identities")
+def _client_qs(viewer: Agent) -> QuerySet[Client]:
+    """Live cards the caller may see (a card he may not see is a 404, like a ticket)."""
+    return visible_clients(viewer, Client.objects.filter(merged_into__isnull=True)
+                           ).select_related("company", "responsible").prefetch_related(
+        "identities")
 
 
-def _get(pk: int) -> Client:
-    client = _client_qs().filter(pk=pk).first()
+def _get(pk: int, viewer: Agent) -> Client:
+    client = _client_qs(viewer).filter(pk=pk).first()
     if client is None:
         raise Http404(_("No such client."))
     return client
@@ -66,7 +69,7 @@ def _get(pk: int) -> Client:
 @router.get("/clients", response={200: ClientList, **ERRORS}, summary="List or find clients")
 def list_clients(request: HttpRequest, query: Query[ClientQuery]) -> Any:
     viewer = _viewer(request, "client.view")
-    qs = _client_qs()
+    qs = _client_qs(viewer)
     if query.q:
         qs = client_selectors.matching(qs, query.q)
     if query.company is not None:
@@ -104,14 +107,14 @@ def create_client(request: HttpRequest, payload: ClientIn) -> Any:
         actor=Actor.of_agent(viewer), name=payload.name, email=payload.email,
         phone=payload.phone, handles=dict(payload.handles), is_internal=payload.is_internal,
         **_resolve(payload))
-    return Status(201, serialize.client(_get(client.pk), viewer=viewer))
+    return Status(201, serialize.client(_get(client.pk, viewer), viewer=viewer))
 
 
 @router.get("/clients/{client_id}", response={200: ClientDetailOut, **ERRORS},
             summary="A client with identities and the tickets you may see")
 def get_client(request: HttpRequest, client_id: Id) -> Any:
     viewer = _viewer(request, "client.view")
-    client = _get(client_id)
+    client = _get(client_id, viewer)
     tickets = (selectors.ticket_queryset(viewer=viewer).filter(client=client)
                .select_related(*selectors.LIST_RELATED).prefetch_related("tags")
                .order_by("-created_at", "-pk")[:100])
@@ -123,33 +126,35 @@ def get_client(request: HttpRequest, client_id: Id) -> Any:
               summary="Change a client")
 def patch_client(request: HttpRequest, client_id: Id, payload: ClientPatch) -> Any:
     viewer = _viewer(request, "client.edit")
-    client = _get(client_id)
+    client = _get(client_id, viewer)
     changes = _resolve(payload)
     for name in ("name", "is_internal", "note"):
         if getattr(payload, name) is not None:
             changes[name] = getattr(payload, name)
     actions.update_client(client=client, actor=Actor.of_agent(viewer), **changes)
-    return serialize.client(_get(client_id), viewer=viewer)
+    return serialize.client(_get(client_id, viewer), viewer=viewer)
 
 
 @router.post("/clients/{client_id}/identities", response={201: ClientOut, **ERRORS},
              summary="Add an email, phone or messenger id")
 def add_identity(request: HttpRequest, client_id: Id, payload: IdentityIn) -> Any:
     viewer = _viewer(request, "client.edit")
-    actions.add_identity(client=_get(client_id), kind=payload.kind, value=payload.value,
+    actions.add_identity(client=_get(client_id, viewer), kind=payload.kind,
+                         value=payload.value,
                          actor=Actor.of_agent(viewer))
-    return Status(201, serialize.client(_get(client_id), viewer=viewer))
+    return Status(201, serialize.client(_get(client_id, viewer), viewer=viewer))
 
 
 @router.delete("/clients/{client_id}/identities/{identity_id}",
                response={200: ClientOut, **ERRORS}, summary="Remove an identity")
 def remove_identity(request: HttpRequest, client_id: Id, identity_id: Id) -> Any:
     viewer = _viewer(request, "client.edit")
+    _get(client_id, viewer)  # a card the caller may not see is a 404 here too
     identity = Identity.objects.filter(pk=identity_id, client_id=client_id).first()
     if identity is None:
         raise Http404(_("No such identity."))
     actions.remove_identity(identity=identity, actor=Actor.of_agent(viewer))
-    return serialize.client(_get(client_id), viewer=viewer)
+    return serialize.client(_get(client_id, viewer), viewer=viewer)
 
 
 @router.post("/clients/{client_id}/merge", response={200: ClientOut, **ERRORS},
@@ -158,8 +163,9 @@ def merge_clients(request: HttpRequest, client_id: Id, payload: MergeClientsIn) 
     viewer = agent_of(request)
     if not permissions.can(viewer, "client.merge"):
         raise PermissionDenied(_("Only supervisors and administrators merge clients."))
-    target = _get(client_id)
+    target = _get(client_id, viewer)
     with transaction.atomic():
         for pk in dict.fromkeys(payload.client_ids):
-            actions.merge_clients(source=_get(pk), target=target, actor=Actor.of_agent(viewer))
-    return serialize.client(_get(client_id), viewer=viewer)
+            actions.merge_clients(source=_get(pk, viewer), target=target,
+                                  actor=Actor.of_agent(viewer))
+    return serialize.client(_get(client_id, viewer), viewer=viewer)

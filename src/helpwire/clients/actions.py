@@ -111,7 +111,8 @@ def _new_card(*, actor: Actor, name: str, pairs: list[tuple[str, str]]) -> Clien
     company = _company_for(pairs)
     fallback = next((v for _k, v in pairs), "")
     client = Client.objects.create(name=(name or fallback).strip()[:200], company=company,
-                                   is_internal=bool(company and company.is_internal))
+                                   is_internal=bool(company and company.is_internal),
+                                   created_by=actor.agent)
     if pairs:  # the strongest identity decides who owns the card: a conflict is a race lost
         kind, value = pairs[0]
         Identity.objects.create(client=client, kind=kind, value=value)
@@ -146,7 +147,8 @@ def create_client(*, actor: Actor, name: str = "", email: str = "", phone: str =
         is_internal = bool(company and company.is_internal)
     fallback = next((v for _k, v in pairs), "")
     client = Client.objects.create(name=(name or fallback).strip()[:200], company=company,
-                                   is_internal=is_internal, responsible=responsible)
+                                   is_internal=is_internal, responsible=responsible,
+                                   created_by=actor.agent)
     _attach(client, pairs)
     return client
 

@@ -55,6 +55,11 @@ class Client(models.Model):
     note = models.TextField(_("note"), blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="merged_from", verbose_name=_("merged into"))
+    # The agent who made the card by hand (empty: it came with a message); he sees it even
+    # before it has a ticket of his.
+    created_by = models.ForeignKey("accounts.Agent", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 

@@ -28,10 +28,14 @@ def matching(qs: QuerySet[Client], q: str) -> QuerySet[Client]:
     return qs.filter(lookups)
 
 
-def suggest_clients(q: str, *, limit: int = 10) -> list[Client]:
+def suggest_clients(q: str, *, among: QuerySet[Client] | None = None,
+                    limit: int = 10) -> list[Client]:
+    """Cards matching ``q`` among those given (the ones the asker may see)."""
     if len((q or "").strip()) < 2:
         return []
-    return list(matching(live_clients(), q).select_related("company")
+    qs = (among if among is not None else Client.objects.all()).filter(
+        merged_into__isnull=True)
+    return list(matching(qs, q).select_related("company")
                 .prefetch_related("identities").order_by("name")[:limit])
 
 

@@ -156,13 +156,15 @@ def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool,
                                      handles=sender.handles, strict=recorded_by is not None)
     if inbound.client_id is not None and recorded_by is not None:
         picked = Client.objects.filter(pk=inbound.client_id).first()
-        if picked is None:
+        if picked is None or not permissions.can(recorded_by, "client.view", picked):
             raise ValidationError(_("No client with id %(id)s."), code="invalid_client",
                                   params={"id": inbound.client_id})
         client = hold(picked)
     else:
-        client = identify_or_create(actor=Actor.system(channel.name), name=sender.name,
-                                    pairs=pairs)
+        # A card made while an agent records a message is his (he sees it from then on).
+        maker = Actor.of_agent(recorded_by) if recorded_by is not None else Actor.system(
+            channel.name)
+        client = identify_or_create(actor=maker, name=sender.name, pairs=pairs)
     by_agent = recorded_by is not None and not as_client
     actor = Actor.of_agent(recorded_by) if by_agent else Actor.of_client(client)  # type: ignore[arg-type]
     at = inbound.received_at or timezone.now()

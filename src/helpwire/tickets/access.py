@@ -8,10 +8,12 @@ mentioning them; contractors see only tickets assigned to them or mentioning the
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Role
+from helpwire.clients.models import Client
 from helpwire.connectors.models import Channel
 from helpwire.tickets.models import Ticket
 
@@ -70,3 +72,24 @@ def visible_counter_cells(agent: Agent) -> Q:
 @permissions.object_rule(Ticket)
 def may_see_ticket(agent: Agent, ticket: Ticket) -> bool:
     return visible_tickets(agent).filter(pk=ticket.pk).exists()
+
+
+def visible_clients(agent: Agent, queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    """Client cards follow tickets: an agent sees the cards of clients who have a ticket he
+    may see, plus the cards he made; admins and supervisors see all. With
+    HELPWIRE_CLIENTS_SHARED every agent sees every card (small teams). Identification stays
+    global — an address belongs to one card — so a ticket an agent opens for a known address
+    joins its card, which he then sees through that ticket."""
+    qs = queryset if queryset is not None else Client.objects.all()
+    if not agent.is_active:
+        return qs.none()
+    if permissions.sees_everything(agent) or (settings.HELPWIRE_CLIENTS_SHARED
+                                              and agent.role != Role.CONTRACTOR):
+        return qs
+    through = visible_tickets(agent).values("client_id")
+    return qs.filter(Q(pk__in=through) | Q(created_by_id=agent.pk))
+
+
+@permissions.object_rule(Client)
+def may_see_client(agent: Agent, client: Client) -> bool:
+    return visible_clients(agent).filter(pk=client.pk).exists()

@@ -17,12 +17,15 @@ from helpwire.clients import actions
 from helpwire.clients.models import Client, Company, IdentityKind
 from helpwire.core.forms import IdChoiceField, IdField
 from helpwire.tickets import selectors
+from helpwire.tickets.access import visible_clients
 from helpwire.workspace.views.common import actor, agent_view, error_text, page, viewer
 from helpwire.workspace.views.queues import sidebar
 
 
-def _client(pk: int) -> Client:
-    client = (Client.objects.select_related("company", "responsible", "merged_into")
+def _client(request: HttpRequest, pk: int) -> Client:
+    """A card the viewer may see, else 404 (an id reveals nothing)."""
+    client = (visible_clients(viewer(request))
+              .select_related("company", "responsible", "merged_into")
               .prefetch_related("identities").filter(pk=pk).first())
     if client is None:
         raise Http404(_("No such client."))
@@ -74,7 +77,7 @@ def _form_error(form: forms.Form) -> str:
 
 @agent_view("client.view")
 def client_card(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _client(pk)
+    client = _client(request, pk)
     if client.merged_into_id:
         return redirect("workspace:client", pk=client.merged_into_id)
     return _card(request, client)
@@ -83,7 +86,7 @@ def client_card(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_view("client.edit")
 @require_POST
 def client_update(request: HttpRequest, pk: int) -> HttpResponse:
-    client = _client(pk)
+    client = _client(request, pk)
     action = request.POST.get("action", "")
     form: forms.Form = (IdentityAddForm(request.POST) if action == "add_identity"
                         else IdentityRemoveForm(request.POST) if action == "remove_identity"
@@ -113,11 +116,11 @@ def client_update(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_view("client.merge")
 @require_POST
 def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    target = _client(pk)
+    target = _client(request, pk)
     form = MergeForm(request.POST)
     if not form.is_valid():
         return _refused(request, target, _form_error(form))
-    source = Client.objects.filter(pk=form.cleaned_data["source"]).first()
+    source = visible_clients(viewer(request)).filter(pk=form.cleaned_data["source"]).first()
     try:
         if source is None:
             raise ValidationError(_("No client with id %(id)s.")

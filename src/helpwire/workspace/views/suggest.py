@@ -12,6 +12,7 @@ from helpwire.accounts.models import Agent
 from helpwire.accounts.permissions import may_see_contacts
 from helpwire.clients.models import fold
 from helpwire.clients.selectors import suggest_clients, suggest_companies
+from helpwire.tickets.access import visible_clients
 from helpwire.workspace.views.common import agent_view, page, viewer
 
 
@@ -36,7 +37,7 @@ def clients(request: HttpRequest) -> HttpResponse:
     contacts = may_see_contacts(viewer(request))
     items = [Item(c.pk, c.name or str(c), ", ".join(i.value for i in c.identities.all())
                   if contacts else (c.company.name if c.company else ""))
-             for c in suggest_clients(q)]
+             for c in suggest_clients(q, among=visible_clients(viewer(request)))]
     return page(request, "workspace/_suggest.html", {"items": items, "q": q})
 
 

@@ -20,7 +20,6 @@ from helpwire.accounts.permissions import may_see_contacts
 from helpwire.automation.models import ReplyTemplate
 from helpwire.automation.rendering import render as render_template
 from helpwire.automation.rendering import variables
-from helpwire.clients.models import Client
 from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest, reply
@@ -29,7 +28,7 @@ from helpwire.core.forms import valid_id
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.access import channel_open_to, visible_tickets
+from helpwire.tickets.access import channel_open_to, visible_clients, visible_tickets
 from helpwire.tickets.actions import TicketChanged, clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.merge import DifferentClients, merge_tickets
 from helpwire.tickets.models import (
@@ -134,7 +133,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     picked = None
     wanted = valid_id(request.GET.get("client", ""))
     if wanted is not None:
-        picked = Client.objects.filter(pk=wanted, merged_into__isnull=True).first()
+        picked = visible_clients(agent).filter(pk=wanted, merged_into__isnull=True).first()
         if picked is not None:
             initial["client"] = picked.pk
     form = NewTicketForm(request.POST or None, initial=initial)
@@ -159,7 +158,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             return redirect("workspace:ticket", pk=result.ticket.pk)
     posted = valid_id(form.data.get("client", "")) if request.method == "POST" else None
     if posted is not None:
-        picked = Client.objects.filter(pk=posted).first()
+        picked = visible_clients(agent).filter(pk=posted).first()
     return page(request, "workspace/ticket_new.html", {
         "form": form, "picked": picked,
         "tag_paths": Tag.objects.order_by("path").values_list("path", flat=True),
