@@ -63,7 +63,7 @@ def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
 def _claim(message_id: int, now: datetime) -> Message | None:
     lease = timedelta(seconds=settings.HELPWIRE_DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
-        message = (Message.objects.select_for_update(skip_locked=True)
+        message = (Message.objects.select_for_update(skip_locked=True, of=("self",))
                    .select_related("ticket", "channel", "actor_agent")
                    .filter(pk=message_id, delivery_state=DeliveryState.QUEUED)
                    .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).first())
