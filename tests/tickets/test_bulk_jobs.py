@@ -8,7 +8,7 @@ import pytest
 from helpwire.accounts.models import Agent, Role
 from helpwire.core.models import Event
 from helpwire.demo.loader import load_base
-from helpwire.tickets import bulk
+from helpwire.tickets import bulk, tags
 from helpwire.tickets.models import BulkJob, BulkJobItem, Change, Status, Ticket
 from tests.race import errors, postgres_only, run_concurrently
 
@@ -86,6 +86,7 @@ def test_it_lets_two_workers_share_a_job_without_doing_any_ticket_twice(inbound,
                                                                          support):
     ids = [inbound(f"Вопрос {n}", thread=f"w{n}",
                    ticket_defaults={"group_id": support.pk}).ticket.pk for n in range(60)]
+    tags.ensure(TAG)  # an agent tags with the tree's tags
     job = bulk.start(agent=agent, action="tag", value=TAG, ticket_ids=ids)
     results = run_concurrently(lambda: bulk.run(job.pk), lambda: bulk.run(job.pk))
     assert not errors(results), results
