@@ -12,6 +12,21 @@ from typing import Any
 from tests.helpwire_process import Process, helpwire_run
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_chromium() -> None:
+    """At the top of every browser test module: in CI a missing browser fails the run;
+    elsewhere the module is skipped with the reason."""
+    import os
+
+    import pytest
+
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("Debian's Chromium is not installed at /usr/bin/chromium", pytrace=False)
+    pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium "
+                "(apt-get install chromium)", allow_module_level=True)
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"

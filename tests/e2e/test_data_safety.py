@@ -4,21 +4,16 @@ that cannot be delivered says so [#8 items 1-3]."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from tests.e2e.harness import CHROMIUM, Server
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail("Debian's Chromium is not installed at /usr/bin/chromium", pytrace=False)
-    pytest.skip("Debian's Chromium is not installed", allow_module_level=True)
-
 from playwright.sync_api import Page, expect
+
+from tests.e2e.harness import Server, require_chromium
+
+require_chromium()
+
 
 expect.set_options(timeout=10_000)
 Shot = Callable[[Any, str], None]

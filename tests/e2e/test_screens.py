@@ -5,20 +5,16 @@ Russian UI [#8 items 12, 14, 15]."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import ARTIFACTS, CHROMIUM, PASSWORD, Server
+from tests.e2e.harness import ARTIFACTS, PASSWORD, Server, require_chromium
 from tests.test_i18n import LOCALE, parse_po
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail("Debian's Chromium is not installed at /usr/bin/chromium", pytrace=False)
-    pytest.skip("Debian's Chromium is not installed", allow_module_level=True)
+require_chromium()
 
 SCREENS = [
     "/queues/all/", "/queues/mine/", "/queues/unassigned/", "/queues/solved/",

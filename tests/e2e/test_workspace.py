@@ -8,24 +8,17 @@ and share the server and the two logged-in pages (module fixtures).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
-from tests.e2e.harness import CHROMIUM, Server
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":  # in CI a missing browser fails the run
-        pytest.fail("Debian's Chromium is not installed at /usr/bin/chromium", pytrace=False)
-    pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium",
-                allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
-
 from playwright.sync_api import Page, expect
+
+from tests.e2e.harness import Server, require_chromium
+
+require_chromium()
+
 
 expect.set_options(timeout=10_000)
 

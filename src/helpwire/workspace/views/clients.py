@@ -18,7 +18,14 @@ from helpwire.clients.models import Client, Company, IdentityKind
 from helpwire.core.forms import IdChoiceField, IdField
 from helpwire.tickets import selectors
 from helpwire.tickets.access import visible_clients
-from helpwire.workspace.views.common import actor, agent_view, error_text, page, viewer
+from helpwire.workspace.views.common import (
+    actor,
+    agent_view,
+    error_text,
+    form_problems,
+    page,
+    viewer,
+)
 from helpwire.workspace.views.queues import sidebar
 
 
@@ -71,10 +78,6 @@ def _refused(request: HttpRequest, client: Client, exc: Exception | str) -> Http
     return _card(request, client, status=400)
 
 
-def _form_error(form: forms.Form) -> str:
-    return "; ".join(str(m) for errors in form.errors.values() for m in errors)
-
-
 @agent_view("client.view")
 def client_card(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
@@ -92,7 +95,7 @@ def client_update(request: HttpRequest, pk: int) -> HttpResponse:
                         else IdentityRemoveForm(request.POST) if action == "remove_identity"
                         else CardForm(request.POST))
     if not form.is_valid():
-        return _refused(request, client, _form_error(form))
+        return _refused(request, client, form_problems(form))
     data = form.cleaned_data
     try:
         if isinstance(form, IdentityAddForm):
@@ -119,7 +122,7 @@ def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
     target = _client(request, pk)
     form = MergeForm(request.POST)
     if not form.is_valid():
-        return _refused(request, target, _form_error(form))
+        return _refused(request, target, form_problems(form))
     source = visible_clients(viewer(request)).filter(pk=form.cleaned_data["source"]).first()
     try:
         if source is None:

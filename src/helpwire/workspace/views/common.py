@@ -50,6 +50,11 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def form_problems(*forms: Any) -> str:
+    """Every error of these forms, as one line a person can read."""
+    return "; ".join(str(m) for f in forms for errors in f.errors.values() for m in errors)
+
+
 def error_text(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)

@@ -23,7 +23,14 @@ from helpwire.tickets.models import Priority, Status
 from helpwire.workspace import bulk, lists, queues
 from helpwire.workspace.forms import FilterForm
 from helpwire.workspace.models import SavedView
-from helpwire.workspace.views.common import agent_view, error_text, is_htmx, page, viewer
+from helpwire.workspace.views.common import (
+    agent_view,
+    error_text,
+    form_problems,
+    is_htmx,
+    page,
+    viewer,
+)
 
 
 def sidebar(request: HttpRequest) -> dict[str, object]:
@@ -153,17 +160,13 @@ def refused(request: HttpRequest, message: str, back: str = "") -> HttpResponse:
                  **sidebar(request)}, status=400)
 
 
-def _problems(*forms_: forms.Form) -> str:
-    return "; ".join(str(m) for f in forms_ for errors in f.errors.values() for m in errors)
-
-
 @agent_view("ticket.view")
 @require_POST
 def view_rename(request: HttpRequest, pk: int) -> HttpResponse:
     view = _own_view(request, pk)
     form = ViewNameForm(request.POST)
     if not form.is_valid():
-        return refused(request, _problems(form))
+        return refused(request, form_problems(form))
     view.name = form.cleaned_data["name"].strip()
     view.save(update_fields=["name"])
     messages.success(request, _("Filter renamed."))
@@ -177,7 +180,7 @@ def view_update(request: HttpRequest, pk: int) -> HttpResponse:
     view = _own_view(request, pk)
     filters = FilterForm(request.POST)
     if not filters.is_valid():
-        return refused(request, _problems(filters))
+        return refused(request, form_problems(filters))
     view.filters = filters.saved_filters()
     view.save(update_fields=["filters"])
     messages.success(request, _("Filter updated."))
@@ -200,7 +203,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
     agent = viewer(request)
     filters, named = FilterForm(request.POST), ViewNameForm(request.POST)
     if not (filters.is_valid() and named.is_valid()):
-        return refused(request, _problems(named, filters))
+        return refused(request, form_problems(named, filters))
     shared = named.cleaned_data["shared"]
     if shared and not permissions.can(agent, "view.share"):
         raise PermissionDenied(_("Only supervisors share filters with the team."))
