@@ -25,7 +25,8 @@ class FilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     group = IdChoiceField(label=_("Group"), required=False, queryset=Group.objects.all())
     channel = IdChoiceField(label=_("Channel"), required=False, queryset=Channel.objects.all())
-    tag = forms.CharField(label=_("Tag"), required=False, max_length=500)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=500,
+                          widget=forms.TextInput(attrs={"list": "filter-tags"}))
     # Chosen with a picker (search by name, email or phone); the id travels hidden.
     client = IdField(label=_("Client"), required=False, widget=forms.HiddenInput)
     company = IdField(label=_("Company"), required=False, widget=forms.HiddenInput)
