@@ -22,6 +22,7 @@ _seq = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "attachments"
+    settings.HELPWIRE_MAIL_DIR = tmp_path / "mail"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "helpwire"
 # Lowest first. Each app may import only apps at its own level or below.
-LAYERS = ["core", "accounts", "clients", "connectors", "tickets", "conversations",
+LAYERS = ["core", "accounts", "clients", "connectors", "tickets", "conversations", "mail",
           "automation", "search", "api", "workspace", "demo"]
 
 

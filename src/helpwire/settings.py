@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "helpwire.connectors",
     "helpwire.tickets",
     "helpwire.conversations",
+    "helpwire.mail",
     "helpwire.automation",
     "helpwire.workspace",
     "helpwire.search",
@@ -168,6 +169,21 @@ MEDIA_ROOT = DATA_DIR / "attachments"
 HELPWIRE_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("HELPWIRE_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
 )
+# Email [CH1]: raw mail is kept under the data dir beside the attachments.
+HELPWIRE_MAIL_DIR = Path(os.environ.get("HELPWIRE_MAIL_DIR", str(DATA_DIR / "mail")))
+# A whole message larger than this is quarantined (kept raw, shown to admins).
+HELPWIRE_MAIL_MAX_BYTES = int(os.environ.get("HELPWIRE_MAIL_MAX_BYTES", str(30 * 1024 * 1024)))
+# Loop protection: automatic messages per address per 24 h; new tickets per sender per
+# hour before the rest are held in quarantine.
+HELPWIRE_MAIL_AUTO_REPLY_CAP = int(os.environ.get("HELPWIRE_MAIL_AUTO_REPLY_CAP", "3"))
+HELPWIRE_MAIL_NEW_TICKETS_PER_HOUR = int(os.environ.get("HELPWIRE_MAIL_NEW_TICKETS_PER_HOUR",
+                                                        "20"))
+# Seconds one IMAP or SMTP conversation may stall before it is given up.
+HELPWIRE_MAIL_TIMEOUT = float(os.environ.get("HELPWIRE_MAIL_TIMEOUT", "30"))
+# Check mail servers' TLS certificates (turn off only for a server with a self-signed one).
+HELPWIRE_MAIL_TLS_VERIFY = os.environ.get("HELPWIRE_MAIL_TLS_VERIFY", "1") != "0"
+# Polls failed in a row before admins are told.
+HELPWIRE_MAIL_FAILURE_ALERT = int(os.environ.get("HELPWIRE_MAIL_FAILURE_ALERT", "3"))
 HELPWIRE_DEFAULT_PHONE_REGION = os.environ.get("HELPWIRE_DEFAULT_PHONE_REGION", "RU")
 # Every agent sees every client card (small teams); by default cards follow tickets.
 HELPWIRE_CLIENTS_SHARED = os.environ.get("HELPWIRE_CLIENTS_SHARED", "") == "1"

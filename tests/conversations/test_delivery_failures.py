@@ -17,7 +17,7 @@ from tests.conftest import as_agent
 
 def test_it_fails_a_reply_on_a_channel_without_connector_and_tells_its_author(
         browser_as, agent, inbound, support, monkeypatch):
-    mailbox = Channel.objects.create(kind=ChannelKind.EMAIL, name="support@shop.example")
+    mailbox = Channel.objects.create(kind=ChannelKind.TELEGRAM, name="@shop_support_bot")
     ticket = inbound("Письмо", channel=mailbox, thread="mail-1",
                      ticket_defaults={"group_id": support.pk}).ticket
     sent_at = timezone.now()
@@ -27,12 +27,12 @@ def test_it_fails_a_reply_on_a_channel_without_connector_and_tells_its_author(
     assert deliver_message.call(message.pk) == DeliveryState.FAILED
     stored = Message.objects.get(pk=message.pk)
     assert stored.delivery_state == DeliveryState.FAILED
-    assert "support@shop.example" in stored.delivery_error
+    assert "@shop_support_bot" in stored.delivery_error
     note = agent.notifications.get(kind="delivery_failed")
     assert note.ticket_id == ticket.pk and str(ticket.number) in note.text
     monkeypatch.undo()
     html = browser_as(agent).get(f"/tickets/{ticket.pk}/").content.decode()
-    assert 'class="delivery d-failed"' in html and "support@shop.example" in html
+    assert 'class="delivery d-failed"' in html and "@shop_support_bot" in html
 
 
 def test_it_shows_a_queued_reply_with_the_time_of_its_next_try(browser_as, agent, ticket):

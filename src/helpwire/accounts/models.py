@@ -142,6 +142,7 @@ class Notification(models.Model):
         ASSIGNED = "assigned", _("assigned")
         MENTION = "mention", _("mention")
         DELIVERY_FAILED = "delivery_failed", _("reply not delivered")
+        MAIL = "mail", _("mailbox problem")
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

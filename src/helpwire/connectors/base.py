@@ -38,6 +38,14 @@ class OutboundMessage:
     # The same on every attempt (an email's Message-ID, a provider's idempotency key):
     # delivery is at least once, and the receiver drops a repeat by this key.
     delivery_key: str = ""
+    # Ids of earlier messages in the conversation that look like email Message-IDs, oldest
+    # first (email References); carbon copies the agent added; an automatic message
+    # (an acknowledgement: email marks it so no auto-responder answers it).
+    references: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    automatic: bool = False
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,3 +65,8 @@ class Connector:
 
     def send(self, message: OutboundMessage) -> Delivery:
         raise NotImplementedError
+
+    def thread_keys(self, *, delivery_key: str) -> list[str]:
+        """The conversation keys a reply will be known by on the far side (an email's
+        Message-ID): the client's answer quoting one of them threads onto the ticket."""
+        return []

@@ -31,6 +31,17 @@ REACHES: dict[str, str] = {
 }
 
 
+# Kinds whose conversation keys and message ids are global, not per channel: an email's
+# Message-ID names one mail wherever it arrives, so a mail sent to two of our mailboxes is
+# one message, and a reply threads whichever mailbox it reaches.
+SHARED_KEYS: frozenset[str] = frozenset({ChannelKind.EMAIL})
+
+
+def key_scope(kind: str, channel_id: int) -> str:
+    """The key space a channel's thread keys and external ids live in."""
+    return kind if kind in SHARED_KEYS else f"channel:{channel_id}"
+
+
 # The built-in channels keep these names in the database (stable, unique); people see
 # the labels, in their language.
 BUILTIN_NAMES: dict[str, str] = {ChannelKind.API: "API", ChannelKind.MANUAL: "Manual"}

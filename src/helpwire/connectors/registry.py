@@ -23,3 +23,8 @@ def connector_for(channel: Channel) -> Connector:
     except KeyError:
         raise LookupError(f"no connector for channel kind {channel.kind!r}") from None
     return cls(channel.config)
+
+
+def thread_keys(channel: Channel, *, delivery_key: str) -> list[str]:
+    return connector_for(channel).thread_keys(delivery_key=delivery_key) if has_connector(
+        channel.kind) else []

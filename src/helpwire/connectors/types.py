@@ -21,6 +21,7 @@ class InboundAttachment:
     filename: str
     content: bytes
     content_type: str = "application/octet-stream"
+    content_id: str = ""  # an email's inline image, referred to as cid:… in the HTML
 
 
 @dataclass(frozen=True)

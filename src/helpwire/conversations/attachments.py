@@ -65,6 +65,7 @@ class Prepared:
     created_at: datetime
     path: str = ""  # relative to MEDIA_ROOT; empty when the file was refused
     rejected_reason: str = ""
+    content_id: str = ""
 
 
 def _write_durably(relative: str, content: bytes) -> None:
@@ -90,7 +91,7 @@ def prepare(items: tuple[InboundAttachment, ...] | list[InboundAttachment]) -> l
         now = timezone.now()
         p = Prepared(id=uuid.uuid4(), filename=safe_filename(item.filename),
                      content_type=(item.content_type or "")[:255], size=len(item.content),
-                     created_at=now)
+                     created_at=now, content_id=item.content_id[:255])
         if len(item.content) > limit:
             p.rejected_reason = _("larger than the %(limit)s limit") % {
                 "limit": filesizeformat(limit)}
@@ -105,7 +106,8 @@ def record(message: Message, prepared: list[Prepared]) -> list[Attachment]:
     """The rows for files already on disk (inside the caller's transaction)."""
     rows = [Attachment(id=p.id, message=message, file=p.path, filename=p.filename,
                        content_type=p.content_type, size=p.size,
-                       rejected_reason=p.rejected_reason, created_at=p.created_at)
+                       rejected_reason=p.rejected_reason, content_id=p.content_id,
+                       created_at=p.created_at)
             for p in prepared]
     return Attachment.objects.bulk_create(rows)
 

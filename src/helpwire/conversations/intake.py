@@ -21,7 +21,7 @@ from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group
 from helpwire.clients.actions import hold, identify_or_create, identity_pairs
 from helpwire.clients.models import Client
-from helpwire.connectors.models import Channel
+from helpwire.connectors.models import SHARED_KEYS, Channel, key_scope
 from helpwire.connectors.types import InboundMessage
 from helpwire.conversations import attachments
 from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_html
@@ -55,18 +55,19 @@ def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None,
         # An agent can be told "too large" and try again; refuse before writing anything.
         for item in inbound.attachments:
             attachments.check_size(item)
-    duplicate = _existing(inbound)
+    channel = Channel.objects.get(pk=inbound.channel_id)
+    duplicate = _existing(inbound, channel)
     if duplicate is not None:
         return duplicate
     # Files first, durably, outside the transaction: a row never exists without its file.
     files = attachments.prepare(inbound.attachments)
     try:
-        result = _ingest(inbound, recorded_by, as_client, files)
+        result = _ingest(inbound, channel, recorded_by, as_client, files)
     except IntegrityError:
         attachments.discard(files)
         # Two workers took the same message at once: the loser's transaction rolled back
         # whole, and the winner's copy is the answer.
-        duplicate = _existing(inbound)
+        duplicate = _existing(inbound, channel)
         if duplicate is None:
             raise
         return duplicate
@@ -78,11 +79,18 @@ def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None,
     return result
 
 
-def _existing(inbound: InboundMessage) -> IngestResult | None:
+def _same_space(channel: Channel, field: str = "channel") -> dict[str, object]:
+    """A filter for rows in this channel's key space (every mailbox shares one)."""
+    if channel.kind in SHARED_KEYS:
+        return {f"{field}__kind": channel.kind}
+    return {field: channel}
+
+
+def _existing(inbound: InboundMessage, channel: Channel) -> IngestResult | None:
     if not inbound.external_id:
         return None
     message = (Message.objects.select_related("ticket")
-               .filter(channel_id=inbound.channel_id, external_id=inbound.external_id).first())
+               .filter(external_id=inbound.external_id, **_same_space(channel)).first())
     return IngestResult(ticket=message.ticket, message=message, duplicate=True) if message else None
 
 
@@ -95,7 +103,8 @@ def _find_thread(channel: Channel, keys: list[str]) -> Ticket | None:
     and re-read, so a merge committing meanwhile is followed, not missed)."""
     if not keys:
         return None
-    rows = {tk.key: tk.ticket_id for tk in ThreadKey.objects.filter(channel=channel, key__in=keys)}
+    rows = {tk.key: tk.ticket_id
+            for tk in ThreadKey.objects.filter(key__in=keys, **_same_space(channel))}
     for key in keys:
         if key in rows:
             return resolve_merged(locks.lock_ticket(rows[key]), lock=True)
@@ -105,7 +114,7 @@ def _find_thread(channel: Channel, keys: list[str]) -> Ticket | None:
 def _remember_keys(channel: Channel, keys: list[str], ticket: Ticket) -> None:
     """Every key of the message now leads to this ticket (a closed ticket's keys lead to
     its follow-up)."""
-    known = {tk.key: tk for tk in ThreadKey.objects.filter(channel=channel, key__in=keys)}
+    known = {tk.key: tk for tk in ThreadKey.objects.filter(key__in=keys, **_same_space(channel))}
     for key in keys:
         tk = known.get(key)
         if tk is None:
@@ -137,20 +146,24 @@ def _defaults(inbound: InboundMessage) -> dict[str, object]:
         out["tag_paths"] = list(d["tags"])  # type: ignore[call-overload]
     if d.get("fields"):
         out["field_values"] = d["fields"]
+    if d.get("internal"):
+        out["internal"] = True
     return out
 
 
 @transaction.atomic
-def _ingest(inbound: InboundMessage, recorded_by: Agent | None, as_client: bool,
-            files: list[attachments.Prepared]) -> IngestResult:
+def _ingest(inbound: InboundMessage, channel: Channel, recorded_by: Agent | None,
+            as_client: bool, files: list[attachments.Prepared]) -> IngestResult:
     keys = _keys(inbound)
     # One key, one ticket: a second message on the same new key waits here for the first
-    # to commit its ticket and key, then joins it.
-    locks.lock_thread_keys(inbound.channel_id, keys)
-    duplicate = _existing(inbound)
+    # to commit its ticket and key, then joins it. The message's own id is locked too, so
+    # one mail reaching two mailboxes at once is stored once.
+    scope = key_scope(channel.kind, channel.pk)
+    own = [f"id:{inbound.external_id}"] if inbound.external_id else []
+    locks.lock_thread_keys(scope, [*keys, *own])
+    duplicate = _existing(inbound, channel)
     if duplicate is not None:
         return duplicate
-    channel = Channel.objects.get(pk=inbound.channel_id)
     sender = inbound.sender
     pairs, problems = identity_pairs(email=sender.email, phone=sender.phone,
                                      handles=sender.handles, strict=recorded_by is not None)

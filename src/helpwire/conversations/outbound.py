@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from helpwire.accounts import permissions
 from helpwire.clients.models import Identity
 from helpwire.connectors.models import REACHES, Channel
-from helpwire.connectors.registry import has_connector
+from helpwire.connectors.registry import has_connector, thread_keys
 from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import attachments
 from helpwire.conversations.sanitize import clean_html, html_to_text, text_to_html
@@ -23,7 +24,14 @@ from helpwire.core.actors import Actor
 from helpwire.tickets import actions, mentions
 from helpwire.tickets.access import channel_open_to
 from helpwire.tickets.locks import lock_ticket
-from helpwire.tickets.models import DeliveryState, Message, MessageKind, Status, Ticket
+from helpwire.tickets.models import (
+    DeliveryState,
+    Message,
+    MessageKind,
+    Status,
+    ThreadKey,
+    Ticket,
+)
 
 REPLY = "reply"
 NOTE = "note"
@@ -39,6 +47,21 @@ def reply_channels(ticket: Ticket) -> list[Channel]:
               .exclude(pk=ticket.channel_id).distinct().order_by("name"))
     return [ticket.channel, *[c for c in others
                               if REACHES.get(c.kind) in kinds and has_connector(c.kind)]]
+
+
+def _addresses(values: Sequence[str]) -> list[str]:
+    out = []
+    for value in values:
+        value = value.strip().lower()
+        if not value:
+            continue
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(_("%(value)s is not an email address."), code="invalid_cc",
+                                  params={"value": value}) from None
+        out.append(value)
+    return list(dict.fromkeys(out))
 
 
 def _channel(ticket: Ticket, actor: Actor, channel: Channel | None) -> Channel:
@@ -62,17 +85,22 @@ def reply(
     files: Sequence[InboundAttachment] = (),
     status: str | None = None,
     channel: Channel | None = None,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    automatic: bool = False,
 ) -> Message:
     """Store an agent's reply (queued for its channel's connector) or a private note.
     ``status`` sets the ticket's status in the same step ("reply and set pending");
-    ``channel`` answers through another of the client's channels [CH9]."""
+    ``channel`` answers through another of the client's channels [CH9]; ``cc`` and
+    ``bcc`` copy an email reply. ``automatic`` marks a message no person wrote (an
+    acknowledgement): it is not a response and changes nothing on the ticket."""
     for item in files:
         attachments.check_size(item)
     prepared = attachments.prepare(list(files))
     try:
         return _reply(ticket=ticket, actor=actor, text=text, html=html, kind=kind,
                       prepared=prepared, has_files=bool(files), status=status,
-                      channel=channel)
+                      channel=channel, cc=cc, bcc=bcc, automatic=automatic)
     except BaseException:
         attachments.discard(prepared)
         raise
@@ -81,7 +109,8 @@ def reply(
 @transaction.atomic
 def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
            prepared: list[attachments.Prepared], has_files: bool, status: str | None,
-           channel: Channel | None) -> Message:
+           channel: Channel | None, cc: Sequence[str], bcc: Sequence[str],
+           automatic: bool) -> Message:
     ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
     if kind not in (REPLY, NOTE):
@@ -100,6 +129,11 @@ def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
         raise ValidationError(_("The message is empty."), code="empty_message")
 
     now = timezone.now()
+    meta: dict[str, object] = {}
+    if public and (cc or bcc):
+        meta.update(cc=_addresses(cc), bcc=_addresses(bcc))
+    if automatic:
+        meta["automatic"] = True
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.OUTBOUND if public else MessageKind.NOTE,
@@ -110,13 +144,20 @@ def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
         delivery_state=DeliveryState.QUEUED if public else "",
         delivery_key=uuid.uuid4().hex if public else "",
         next_attempt_at=now if public else None,
+        meta=meta,
         **actor.columns(),
     )
     attachments.record(message, prepared)
-    if not public:
+    if public:
+        # The far side will quote this reply's own id (an email's Message-ID): the
+        # client's answer finds the ticket by it.
+        for key in thread_keys(via, delivery_key=message.delivery_key):
+            ThreadKey.objects.get_or_create(channel=via, key=key, defaults={"ticket": ticket})
+    else:
         mentions.apply(ticket=ticket, text=body_text, actor=actor)
-    actions.note_agent_message(ticket=ticket, actor=actor, at=now, public=public,
-                               status=status)
+    if not automatic:
+        actions.note_agent_message(ticket=ticket, actor=actor, at=now, public=public,
+                                   status=status)
     events.emit(events.MESSAGE_ADDED, actor=actor, ticket_id=ticket.pk, message_id=message.pk,
                 message_kind=message.kind)
     if public:

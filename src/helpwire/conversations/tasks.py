@@ -31,7 +31,9 @@ from helpwire.connectors.base import OutboundMessage, PermanentFailure, Temporar
 from helpwire.connectors.registry import connector_for
 from helpwire.core import events, periodic
 from helpwire.core.actors import Actor
-from helpwire.tickets.models import DeliveryState, Message
+from helpwire.tickets.history import ChangeSet
+from helpwire.tickets.locks import lock_ticket
+from helpwire.tickets.models import DeliveryState, Message, MessageKind
 
 logger = logging.getLogger("helpwire.delivery")
 # How long an enqueued delivery may take to start before the sweep hands it out again.
@@ -43,13 +45,25 @@ def _outbound(message: Message) -> OutboundMessage:
     recipients: dict[str, str] = {}
     for identity in Identity.objects.filter(client_id=ticket.client_id).order_by("created_at"):
         recipients.setdefault(identity.kind, identity.value)
+    # Email-shaped ids of the conversation, oldest first: In-Reply-To and References.
+    ids = [i for i in Message.objects.filter(ticket=ticket, created_at__lte=message.created_at,
+                                             external_id__startswith="<")
+           .exclude(pk=message.pk).order_by("-created_at", "-id")
+           .values_list("external_id", flat=True)[:20] if i][::-1]
+    last_inbound = (Message.objects.filter(ticket=ticket, kind=MessageKind.INBOUND,
+                                           external_id__startswith="<")
+                    .order_by("-created_at", "-id").values_list("external_id", flat=True)
+                    .first())
+    meta = message.meta or {}
     return OutboundMessage(
         message_id=message.pk, ticket_id=ticket.pk, ticket_number=ticket.number,
         channel_id=message.channel_id, subject=ticket.subject, text=message.body_text,
         html=message.body_html, recipients=recipients,
         attachments=[(a.filename, a.content_type, a.file.path)
                      for a in message.attachments.all() if a.file],
-        delivery_key=message.delivery_key,
+        delivery_key=message.delivery_key, in_reply_to=last_inbound or "",
+        references=tuple(ids), cc=tuple(meta.get("cc", ())), bcc=tuple(meta.get("bcc", ())),
+        automatic=bool(meta.get("automatic")), author_id=message.actor_agent_id,
     )
 
 
@@ -124,15 +138,33 @@ def _failed(message: Message, error: str) -> str:
     with transaction.atomic():
         _finish(message, delivery_state=DeliveryState.FAILED, delivery_error=error[:2000],
                 next_attempt_at=None)
-        events.emit(events.MESSAGE_FAILED, actor=Actor.system("delivery"),
-                    ticket_id=message.ticket_id, message_id=message.pk, error=error[:500])
-        if message.actor_agent is not None and message.actor_agent.is_active:
-            notify(agent=message.actor_agent, kind=Notification.Kind.DELIVERY_FAILED,
-                   ticket_id=message.ticket_id,
-                   text=lambda: _("Your reply on ticket #%(number)s was not delivered: "
-                                  "%(why)s") % {"number": message.ticket.number,
-                                                "why": error[:300]})
+        _tell_failed(message, error)
     return DeliveryState.FAILED
+
+
+def _tell_failed(message: Message, error: str) -> None:
+    events.emit(events.MESSAGE_FAILED, actor=Actor.system("delivery"),
+                ticket_id=message.ticket_id, message_id=message.pk, error=error[:500])
+    if message.actor_agent is not None and message.actor_agent.is_active:
+        notify(agent=message.actor_agent, kind=Notification.Kind.DELIVERY_FAILED,
+               ticket_id=message.ticket_id,
+               text=lambda: _("Your reply on ticket #%(number)s was not delivered: "
+                              "%(why)s") % {"number": message.ticket.number,
+                                            "why": error[:300]})
+
+
+def mark_bounced(*, message: Message, error: str) -> None:
+    """The far side accepted a message, then sent it back (an email bounce): failed after
+    all, with its answer — on the message, as a line in the ticket's history, and to the
+    agent who wrote it."""
+    with transaction.atomic():
+        ticket = lock_ticket(message.ticket_id)
+        Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED,
+                                                     delivery_error=error[:2000])
+        cs = ChangeSet(ticket, Actor.system("delivery"), engages=False)
+        cs.note("delivery", "", _("bounced: %(why)s") % {"why": error[:300]})
+        cs.commit()
+        _tell_failed(message, error)
 
 
 @periodic.every(30, name="conversations.sweep_deliveries")

@@ -119,6 +119,7 @@ def create_ticket(
     previous: Ticket | None = None,
     created_at: datetime | None = None,
     creator: Actor | None = None,
+    internal: bool = False,
 ) -> Ticket:
     """A new ticket (only ``conversations`` calls this). ``creator`` is the agent behind a
     ticket recorded in a client's name (the API, a logged call): his permissions decide
@@ -141,6 +142,7 @@ def create_ticket(
         # CL5: the client's own agent — unless he has been disabled since.
         assignee=assignee or _active_responsible(client),
         previous=previous,
+        is_internal=internal or client.is_internal,
         created_at=now,
         updated_at=now,
         last_message_at=now,

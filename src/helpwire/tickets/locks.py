@@ -17,13 +17,12 @@ than waited for (timers, event dispatch, deliveries).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from django.db import connection
 
 from helpwire.accounts.models import Agent
-from helpwire.core import timers
+from helpwire.core import advisory, timers
 from helpwire.tickets.models import Ticket
 
 
@@ -47,20 +46,11 @@ def try_lock_ticket(pk: int) -> bool:
     return not Ticket.objects.filter(pk=pk).exists()
 
 
-def _key_lock_id(channel_id: int, key: str) -> int:
-    digest = hashlib.blake2b(f"thread:{channel_id}:{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def lock_thread_keys(channel_id: int, keys: Iterable[str]) -> None:
-    """Serialise every transaction that threads a message on any of these keys: the second
-    waits until the first has committed its ticket and key, then finds them. On SQLite
-    writers are serialised already (IMMEDIATE transactions)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for lock_id in sorted({_key_lock_id(channel_id, k) for k in keys if k}):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+def lock_thread_keys(scope: str, keys: Iterable[str]) -> None:
+    """Serialise every transaction that threads a message on any of these keys within a
+    key space (a channel, or every mailbox): the second waits until the first has
+    committed its ticket and key, then finds them."""
+    advisory.lock(f"thread:{scope}:{k}" for k in keys if k)
 
 
 def hold_active_agent(agent_id: int) -> bool:

@@ -144,6 +144,8 @@ class Ticket(models.Model):
         help_text=_("The closed ticket this one continues."),
     )
     remind_at = models.DateTimeField(_("reminder"), null=True, blank=True)
+    # A colleague's request (an internal requester, or mail to an internal mailbox) [CL4].
+    is_internal = models.BooleanField(_("internal request"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     last_message_at = models.DateTimeField(_("last message at"), default=timezone.now)
@@ -293,6 +295,8 @@ class Attachment(models.Model):
     size = models.BigIntegerField(_("size"), default=0)
     # Set when the file was refused (too large…): the row stays so nothing vanishes silently.
     rejected_reason = models.CharField(_("not stored because"), max_length=300, blank=True)
+    # An email's inline image: the body shows it where it says ``cid:<content_id>``.
+    content_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

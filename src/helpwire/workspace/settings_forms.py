@@ -16,13 +16,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group, Role
-from helpwire.automation import rendering
 from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.models import Channel
+from helpwire.conversations import rendering
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import TAG_SEPARATOR, CustomField, FieldKind, Tag
 
-# The variables a reply template may use (helpwire.automation.rendering fills them in).
+# The variables a reply template may use (helpwire.conversations.rendering fills them in).
 TEMPLATE_VARIABLES: list[tuple[str, Any]] = [("{{" + name + "}}", label)
                                              for name, label in rendering.VARIABLES]
 _KNOWN_VARIABLES = {v.strip("{}") for v, _label in TEMPLATE_VARIABLES}

@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 from helpwire.accounts.models import Agent, Group
 from helpwire.accounts.permissions import may_see_contacts
 from helpwire.automation.models import ReplyTemplate
-from helpwire.automation.rendering import render as render_template
-from helpwire.automation.rendering import variables
 from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest, reply
 from helpwire.conversations.outbound import reply_channels
+from helpwire.conversations.rendering import render as render_template
+from helpwire.conversations.rendering import variables
 from helpwire.core.forms import valid_id
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors

@@ -1,0 +1,121 @@
+"""Replies out through a real SMTP server on loopback (aiosmtpd), and the client's answer
+back in: threading headers, the subject token, CC, the signature, failures [CH1]."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpwire.connectors.types import InboundAttachment
+from helpwire.conversations import reply
+from helpwire.conversations.tasks import deliver_message
+from helpwire.core.actors import Actor
+from helpwire.mail.actions import create_mailbox
+from helpwire.mail.intake import deliver
+from helpwire.mail.loops import claim_auto_reply
+from helpwire.tickets.models import Message, Ticket
+from tests.mail.conftest import SMTP_PASSWORD, SMTP_USER
+from tests.mail.test_intake import mail
+
+
+@pytest.fixture
+def box(db, smtp_capture_auth):
+    return create_mailbox(actor=Actor.system("test"), address="support@shop.test",
+                          name="Поддержка магазина", smtp_host=smtp_capture_auth.host,
+                          smtp_port=smtp_capture_auth.port, smtp_security="none",
+                          smtp_user=SMTP_USER, smtp_password=SMTP_PASSWORD,
+                          signature_html="<p>— {{agent.name}}, заявка {{ticket.number}}</p>")
+
+
+def test_it_sends_a_reply_with_threading_headers_and_threads_the_answer(
+        box, smtp_capture_auth, agent):
+    first = deliver(mailbox=box, raw=mail(Cc="boss@example.ru"))
+    ticket = Ticket.objects.get(pk=first.ticket_id)
+    agent.groups.clear()
+    message = reply(ticket=ticket, actor=Actor.of_agent(agent), text="Заказ в пути, C:\\путь",
+                    files=[InboundAttachment("счёт.pdf", b"%PDF-1.4 x", "application/pdf")])
+    assert deliver_message.call(message.pk) == "sent"
+    sent = smtp_capture_auth.wait_for(1)[0]
+    mime = sent.message
+    assert mime["To"] == "anna@example.ru" and "boss@example.ru" in mime["Cc"]
+    assert mime["In-Reply-To"] == "<m1@example.ru>"
+    assert "<m1@example.ru>" in mime["References"]
+    assert f"[#{ticket.number}]" in mime["Subject"]
+    assert mime["Message-ID"] == Message.objects.get(pk=message.pk).external_id
+    assert mime["Auto-Submitted"] is None
+    text = mime.get_body(("plain",)).get_content()
+    assert "C:\\путь" in text and f"{agent.name}, заявка {ticket.number}" in text
+    assert [p.get_filename() for p in mime.iter_attachments()] == ["счёт.pdf"]
+    assert sorted(sent.rcpt_tos) == ["anna@example.ru", "boss@example.ru"]
+
+    answer = deliver(mailbox=box, raw=mail(msgid="<m2@example.ru>", subject="Re: x",
+                                           In_Reply_To=mime["Message-ID"]))
+    assert answer.ticket_id == ticket.pk and not answer.created
+
+
+def test_it_retries_a_temporary_smtp_failure_and_fails_a_permanent_one(
+        box, smtp_capture_auth, agent):
+    ticket = Ticket.objects.get(pk=deliver(mailbox=box, raw=mail()).ticket_id)
+    agent.groups.clear()
+    smtp_capture_auth.fail_next(1, "451 4.3.0 Try again later")
+    message = reply(ticket=ticket, actor=Actor.of_agent(agent), text="Ответ")
+    assert deliver_message.call(message.pk) == "retry"
+    row = Message.objects.get(pk=message.pk)
+    assert row.delivery_state == "queued" and "451" in row.delivery_error
+    Message.objects.filter(pk=message.pk).update(lease_until=None)
+    smtp_capture_auth.fail_next(1, "550 5.1.1 No such user")
+    assert deliver_message.call(message.pk) == "failed"
+    row = Message.objects.get(pk=message.pk)
+    assert row.delivery_state == "failed" and "550 5.1.1 No such user" in row.delivery_error
+    assert agent.notifications.filter(kind="delivery_failed").exists()
+
+
+def test_it_marks_automatic_messages_and_caps_them_per_address(box, smtp_capture_auth,
+                                                                settings):
+    settings.HELPWIRE_MAIL_AUTO_REPLY_CAP = 2
+    ticket = Ticket.objects.get(pk=deliver(mailbox=box, raw=mail()).ticket_id)
+    assert claim_auto_reply(address="anna@example.ru", headers={}) == (True, "")
+    message = reply(ticket=ticket, actor=Actor.system("rules"), text="Мы получили",
+                    automatic=True)
+    assert deliver_message.call(message.pk) == "sent"
+    mime = smtp_capture_auth.wait_for(1)[0].message
+    assert mime["Auto-Submitted"] == "auto-replied" and mime["Precedence"] == "bulk"
+    assert mime["X-Auto-Response-Suppress"] == "All"
+    assert Ticket.objects.get(pk=ticket.pk).first_response_at is None  # not a response
+    assert claim_auto_reply(address="anna@example.ru", headers={})[0]
+    allowed, why = claim_auto_reply(address="anna@example.ru", headers={})
+    assert not allowed and "24 hours" in why
+
+
+@pytest.mark.parametrize("headers, sender", [
+    ({"Auto-Submitted": "auto-replied"}, "a@b.ru"), ({"Precedence": "bulk"}, "a@b.ru"),
+    ({"List-Id": "<x.list>"}, "a@b.ru"), ({"X-Auto-Response-Suppress": "All"}, "a@b.ru"),
+    ({}, "MAILER-DAEMON@b.ru"), ({}, "noreply@b.ru"), ({}, "support@shop.test"),
+])
+def test_it_refuses_automatic_answers_to_machines_and_ourselves(box, headers, sender):
+    allowed, why = claim_auto_reply(address=sender, headers=headers)
+    assert not allowed and why
+
+
+def test_it_marks_a_bounced_reply_failed_without_opening_a_ticket(box, smtp_capture_auth,
+                                                                   agent):
+    ticket = Ticket.objects.get(pk=deliver(mailbox=box, raw=mail()).ticket_id)
+    agent.groups.clear()
+    message = reply(ticket=ticket, actor=Actor.of_agent(agent), text="Ответ")
+    deliver_message.call(message.pk)
+    ours = Message.objects.get(pk=message.pk).external_id
+    dsn = (f"From: Mail Delivery System <MAILER-DAEMON@mx.example.ru>\r\n"
+           f"To: support@shop.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+           f"Message-ID: <dsn1@mx.example.ru>\r\nMIME-Version: 1.0\r\n"
+           f'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+           f"--b\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n"
+           f"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+           f"Final-Recipient: rfc822; anna@example.ru\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+           f"Diagnostic-Code: smtp; 550 5.1.1 <anna@example.ru>: user unknown\r\n"
+           f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {ours}\r\n"
+           f"Subject: Re: Заказ\r\n--b--\r\n").encode()
+    before = Ticket.objects.count()
+    out = deliver(mailbox=box, raw=dsn)
+    assert out.state == "bounce" and Ticket.objects.count() == before
+    row = Message.objects.get(pk=message.pk)
+    assert row.delivery_state == "failed" and "user unknown" in row.delivery_error
+    assert ticket.history.filter(field="delivery").exists()
