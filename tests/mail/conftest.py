@@ -1,28 +1,24 @@
-"""Real mail servers for the email channel's tests (see tests/mail/servers.py).
+"""Real mail servers for the email channel's tests (the servers are in tests/mail/servers.py).
 
 - `dovecot` (session): DovecotServer on free loopback ports; `mail_user`: a fresh
   (login, password) on it, so tests never see each other's messages.
 - `smtp_capture` / `smtp_capture_auth`: SmtpCapture, one per test (starts in milliseconds);
-  `smtp_capture_factory(**kwargs)` for TLS variants.
-- `blackhole`: accepts and never answers; `closed_port`: connecting is refused.
+  `smtp_capture_factory(**kwargs)` for other variants (tls="starttls" / "implicit").
+- `blackhole`: (host, port) that accepts and never answers; `closed_port`: refuses.
+- `tls_cert` (session): the self-signed certificate both servers use.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.mail.servers import (
-    Blackhole,
-    DovecotServer,
-    MailUser,
-    SmtpCapture,
-    TlsCert,
-    refused_port,
-    require_dovecot,
-)
+from tests.mail.servers import HOST, DovecotServer, MailUser, SmtpCapture, TlsCert, require_dovecot
 
 SMTP_USER = "helpwire@helpwire.test"
 SMTP_PASSWORD = "pw-smtp-123456"
@@ -30,13 +26,35 @@ SMTP_PASSWORD = "pw-smtp-123456"
 
 @pytest.fixture(scope="session")
 def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> TlsCert:
-    return TlsCert.generate(tmp_path_factory.mktemp("mail-tls"))
+    """Self-signed, for localhost and 127.0.0.1 (so it also passes full verification)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())  # far quicker to make than RSA
+    name = x509.Name.from_rfc4514_string("CN=localhost")
+    san = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName(san), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("mail-tls")
+    tls = TlsCert(folder / "cert.pem", folder / "key.pem")
+    tls.cert.write_bytes(cert.public_bytes(ser.Encoding.PEM))
+    tls.key.write_bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
+                                          ser.NoEncryption()))
+    return tls
 
 
 @pytest.fixture(scope="session")
 def dovecot(tls_cert: TlsCert) -> Iterator[DovecotServer]:
     server = DovecotServer(require_dovecot(), cert=tls_cert)
-    server.start()  # on failure: RuntimeError with the log tail; files kept for a look
+    server.start()  # on failure: RuntimeError with the log tail; its files are kept
     try:
         yield server
     finally:
@@ -50,13 +68,11 @@ def mail_user(dovecot: DovecotServer) -> MailUser:
 
 @pytest.fixture
 def smtp_capture_factory(tls_cert: TlsCert) -> Iterator[Callable[..., SmtpCapture]]:
-    """SmtpCapture(**kwargs) started now and stopped after the test; the certificate is the
-    session's (the same as Dovecot's)."""
+    """SmtpCapture(**kwargs), started now and stopped after the test."""
     started: list[SmtpCapture] = []
 
     def make(**kwargs: Any) -> SmtpCapture:
-        kwargs.setdefault("cert", tls_cert)
-        capture = SmtpCapture(**kwargs)
+        capture = SmtpCapture(**{"cert": tls_cert, **kwargs})
         capture.start()
         started.append(capture)
         return capture
@@ -78,13 +94,17 @@ def smtp_capture_auth(smtp_capture_factory: Callable[..., SmtpCapture]) -> SmtpC
 
 
 @pytest.fixture
-def blackhole() -> Iterator[Blackhole]:
-    hole = Blackhole()
-    yield hole
-    hole.close()
+def blackhole() -> Iterator[tuple[str, int]]:
+    """(host, port) of a hung server: connecting succeeds, then not a byte ever comes. It
+    listens but never accepts; the kernel completes the handshakes and queues them."""
+    with socket.create_server((HOST, 0), backlog=128) as listener:
+        yield listener.getsockname()
 
 
 @pytest.fixture
 def closed_port() -> Iterator[int]:
-    with refused_port() as port:
-        yield port
+    """A loopback port where connecting is refused at once: bound (so nothing else takes it
+    meanwhile) but not listening."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        yield s.getsockname()[1]

@@ -1,18 +1,11 @@
 """Real mail servers on loopback for the email channel's tests: Debian's Dovecot (IMAP, IMAPS,
-STARTTLS), an aiosmtpd server that captures what we send, a black hole that never answers and
-a port that refuses connections.
-
-No system service is involved: each server gets its own config, directories and free ports,
-and the fixture that started it stops it (tests/mail/conftest.py).
-"""
+STARTTLS) and an aiosmtpd server that captures what we send. No system service is involved:
+each has its own config, directories and free ports; tests/mail/conftest.py starts them."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import grp
 import imaplib
-import ipaddress
 import itertools
 import os
 import pwd
@@ -24,7 +17,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email import policy
@@ -63,37 +55,11 @@ def require_dovecot() -> str:
 
 @dataclass(frozen=True)
 class TlsCert:
-    """A self-signed certificate for 127.0.0.1 and localhost, shared by IMAP and SMTP."""
+    """A self-signed certificate for 127.0.0.1 and localhost, shared by IMAP and SMTP (made
+    by the tls_cert fixture)."""
 
     cert: Path
     key: Path
-
-    @classmethod
-    def generate(cls, folder: Path) -> TlsCert:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        key = ec.generate_private_key(ec.SECP256R1())  # far quicker to make than RSA
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = dt.datetime.now(dt.UTC)
-        san = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - dt.timedelta(hours=1))
-                .not_valid_after(now + dt.timedelta(days=30))
-                .add_extension(x509.SubjectAlternativeName(san), critical=False)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
-        folder.mkdir(parents=True, exist_ok=True)
-        tls = cls(folder / "cert.pem", folder / "key.pem")
-        tls.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        tls.key.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                              serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
-        tls.key.chmod(0o600)
-        return tls
 
     def server_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -130,7 +96,6 @@ def mailbox_name(folder: str) -> str:
 
 CONFIG = """\
 # Written by tests/mail/servers.py for one test session; nothing from /etc/dovecot is used.
-instance_name = helpwire-test-{port}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -179,27 +144,18 @@ service imap-login {{
 }}
 """
 
-# Not root: every process runs as us, so no privilege drop and no chroot (else "Operation
-# not permitted" on chown/chroot at startup).
-UNPRIVILEGED = """
-default_internal_user = {user}
-default_internal_group = {group}
-default_login_user = {user}
-""" + "".join(f"service {name} {{{{\n  chroot =\n}}}}\n" for name in ("imap-login", "anvil", "ipc"))
-
 
 class DovecotServer:
     """`dovecot -F` with its own config, directories, users and free loopback ports:
     `port` (IMAP, STARTTLS offered) and `ssl_port` (IMAPS)."""
 
-    def __init__(self, binary: str, cert: TlsCert | None = None) -> None:
-        self.binary, self.host = binary, HOST
+    def __init__(self, binary: str, cert: TlsCert) -> None:
+        self.binary, self.host, self.cert = binary, HOST, cert
         self.port, self.ssl_port = free_port(), free_port()
         # Not under pytest's tmp_path, whose parents are mode 0700: Dovecot's auth process
         # (user `dovecot`) and mail processes (`nobody`) must reach the files in here.
         self.root = Path(tempfile.mkdtemp(prefix="helpwire-dovecot-"))
         self.root.chmod(0o711)
-        self.cert = cert or TlsCert.generate(self.root / "tls")
         self.log = self.root / "dovecot.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
@@ -207,20 +163,17 @@ class DovecotServer:
         self._seq = itertools.count(1)
 
     def start(self, timeout: float = 15.0) -> None:
-        # Dovecot refuses uid 0 for mail access outright ("userdb returned 0 as uid", also with
-        # first_valid_uid = 0), so under root the mail belongs to `nobody`.
-        root = os.geteuid() == 0
-        owner = pwd.getpwnam("nobody") if root else pwd.getpwuid(os.geteuid())
+        # Run as root (CI does). Dovecot refuses uid 0 for mail access outright ("userdb
+        # returned 0 as uid", first_valid_uid = 0 or not), so all mail belongs to `nobody`.
+        # (Not root would need default_internal_user/_group and default_login_user = you, and
+        # "chroot =" for imap-login, anvil and ipc.)
+        nobody = pwd.getpwnam("nobody")
         (self.root / "passwd.d").mkdir(mode=0o755)
         (self.root / "mail").mkdir()
-        os.chown(self.root / "mail", owner.pw_uid, owner.pw_gid)
-        config = CONFIG.format(root=self.root, host=HOST, port=self.port, ssl_port=self.ssl_port,
-                               uid=owner.pw_uid, gid=owner.pw_gid, cert=self.cert.cert,
-                               key=self.cert.key)
-        if not root:
-            config += UNPRIVILEGED.format(user=owner.pw_name,
-                                          group=grp.getgrgid(owner.pw_gid).gr_name)
-        (self.root / "dovecot.conf").write_text(config)
+        os.chown(self.root / "mail", nobody.pw_uid, nobody.pw_gid)
+        (self.root / "dovecot.conf").write_text(CONFIG.format(
+            root=self.root, host=HOST, port=self.port, ssl_port=self.ssl_port,
+            uid=nobody.pw_uid, gid=nobody.pw_gid, cert=self.cert.cert, key=self.cert.key))
         began = time.monotonic()
         # Fatal configuration errors go to stderr, before the log file is opened.
         with open(self.root / "dovecot.stderr", "wb") as out:
@@ -237,11 +190,9 @@ class DovecotServer:
         self.startup_seconds = time.monotonic() - began
 
     def _greets(self) -> bool:
-        try:
-            with socket.create_connection((HOST, self.port), timeout=1) as s:
-                return s.recv(100).startswith(b"* OK")
-        except OSError:
-            return False
+        with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), 1) as s:
+            return s.recv(100).startswith(b"* OK")
+        return False
 
     def stop(self, remove: bool = True) -> None:
         if self.process and self.process.poll() is None:
@@ -255,12 +206,12 @@ class DovecotServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def log_tail(self, lines: int = 30) -> str:
-        parts = []
+        tails = []
         for path in (self.root / "dovecot.stderr", self.log):
             if path.exists():
-                tail = path.read_text(errors="replace").splitlines()[-lines:]
-                parts.append(f"--- {path.name}\n" + "\n".join(tail))
-        return "\n".join(parts) or "(no output)"
+                tails += [f"--- {path.name}",
+                          *path.read_text(errors="replace").splitlines()[-lines:]]
+        return "\n".join(tails)
 
     def add_user(self, login: str, password: str) -> None:
         """The user can log in at once, also after start. Dovecot lowercases logins."""
@@ -356,8 +307,8 @@ class Captured:
 class SmtpCapture:
     """aiosmtpd on a free loopback port; every accepted message lands in `messages`.
 
-    With `user`/`password`, AUTH PLAIN/LOGIN is required (without TLS, like a relay on
-    localhost) and only that pair is accepted. tls="starttls" requires STARTTLS first;
+    With `user`/`password`, AUTH PLAIN/LOGIN is required (at RCPT: 530; without TLS, like a
+    relay on localhost) and only that pair is accepted. tls="starttls" requires STARTTLS first;
     tls="implicit" speaks TLS from the first byte (port 465 style)."""
 
     def __init__(self, *, user: str | None = None, password: str | None = None,
@@ -372,37 +323,21 @@ class SmtpCapture:
         self._failures: list[tuple[str, str]] = []
         self._cond = threading.Condition()
         kwargs: dict[str, Any] = {"enable_SMTPUTF8": True}
-        if user is not None:
-            kwargs.update(authenticator=self._authenticate, auth_required=True,
-                          auth_require_tls=False)
+        if user is not None:  # AUTH offered without TLS; enforced in handle_RCPT
+            kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
         if tls and cert is None:
             raise ValueError("tls needs a cert (smtp_capture_factory passes the session's)")
         if tls == "starttls":
             kwargs.update(tls_context=cert.server_context(), require_starttls=True)
         elif tls == "implicit":
             kwargs.update(ssl_context=cert.server_context())
-
-        class QuietController(Controller):
-            def factory(self) -> Any:
-                # AUTH without TLS is deliberate; aiosmtpd warns about it on every connection.
-                # (The main thread waits in start() meanwhile, so the global filter is safe.)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    return super().factory()
-
-        self._controller = QuietController(self, hostname=HOST, port=self.port, **kwargs)
+        self._controller = Controller(self, hostname=HOST, port=self.port, **kwargs)
 
     def start(self) -> None:
         self._controller.start()
 
     def stop(self) -> None:
         self._controller.stop()
-
-    def clear(self) -> None:
-        with self._cond:
-            self.messages.clear()
-            self.refused.clear()
-            self._failures.clear()
 
     def fail_next(self, count: int, reply: str, at: Literal["RCPT", "DATA"] = "DATA") -> None:
         """Answer the next `count` DATA (or RCPT) commands with `reply`, e.g. "451 4.3.0 Try
@@ -412,7 +347,7 @@ class SmtpCapture:
             self._failures.extend([(at, reply)] * count)
 
     def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[Captured]:
-        """Block until at least `count` messages have arrived; all of them."""
+        """All messages, once at least `count` have arrived (else AssertionError)."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.messages) >= count, timeout):
                 raise AssertionError(f"expected {count} message(s) on {HOST}:{self.port} "
@@ -439,6 +374,9 @@ class SmtpCapture:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
+        if self.user is not None and not session.authenticated:
+            # Not aiosmtpd's auth_required: that warns on every connection without TLS.
+            return "530 5.7.0 Authentication required"
         if reply := self._failure("RCPT"):
             return reply
         envelope.rcpt_tos.append(address)
@@ -459,25 +397,3 @@ class SmtpCapture:
             self._cond.notify_all()
         return "250 OK"
 
-
-# --- Broken servers -------------------------------------------------------------------------
-
-class Blackhole:
-    """A hung server: connecting succeeds, then not a byte ever comes. The socket listens but
-    never accepts; the kernel completes the handshakes and queues them (up to the backlog)."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server((HOST, 0), backlog=128)
-        self.host, self.port = HOST, self._listener.getsockname()[1]
-
-    def close(self) -> None:
-        self._listener.close()
-
-
-@contextlib.contextmanager
-def refused_port() -> Iterator[int]:
-    """A loopback port where connecting is refused at once: bound (so nothing else takes it
-    meanwhile) but not listening."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        yield s.getsockname()[1]

@@ -20,6 +20,7 @@ _STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
 _DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:smtp;\s*)?(.+(?:\n[ \t].+)*)", re.I | re.M)
 _ANY_STATUS = re.compile(r"\b([45]\.\d{1,3}\.\d{1,3})\b")
 _MSGID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
+_MSGID_HEADER = re.compile(r"^Message-ID:\s*(<[^<>\s]+>)", re.I | re.M)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def _original_ids(part: object) -> list[str]:
     inner = payload[0] if isinstance(payload, list) and payload else None
     if inner is not None and inner.get("Message-ID"):
         return _MSGID.findall(header_text(inner.get("Message-ID")))
-    return [i for i in _MSGID.findall(_part_text(part))][:1]
+    found = _MSGID_HEADER.search(_part_text(part))
+    return [found.group(1)] if found else []
 
 
 def apply(bounce: Bounce) -> str:

@@ -89,23 +89,33 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(b"\n".join(kept) + b"\n\n" + body).hexdigest()
 
 
-def header_text(value: object) -> str:
+def header_text(value: object, name: str = "subject") -> str:
     """A header's text whatever it was written in: RFC 2047 words in any charset, or raw
     8-bit bytes (which the parser keeps as surrogate escapes)."""
     raw = str(value) if value is not None else ""
     data = raw.encode("utf-8", "surrogateescape")
     if not data.isascii():
-        text, _note = charsets.decode(data, None)
-        raw = text
+        raw, _note = charsets.decode(data, None)
     if "=?" in raw:
-        try:
-            parts = email.header.decode_header(raw)
-            raw = "".join(
-                chunk.decode(charsets.canonical(cs) or "utf-8", "replace")
-                if isinstance(chunk, bytes) else chunk for chunk, cs in parts)
-        except (LookupError, ValueError, email.errors.HeaderParseError):
-            pass
+        raw = _decode_words(raw, name)
     return " ".join(raw.split())
+
+
+def _decode_words(raw: str, name: str) -> str:
+    try:
+        # The policy's parser keeps the spaces between encoded and plain words right, but
+        # not a character split across two encoded words; the older decoder joins those.
+        text = str(email.policy.default.header_factory(name, raw))
+        if "\ufffd" not in text:
+            return text
+    except Exception:  # noqa: S110 — malformed words: the older decoder copes
+        pass
+    try:
+        parts = email.header.decode_header(raw)
+        return "".join(chunk.decode(charsets.canonical(cs) or "utf-8", "replace")
+                       if isinstance(chunk, bytes) else chunk for chunk, cs in parts)
+    except (LookupError, ValueError, email.errors.HeaderParseError):
+        return raw
 
 
 def _raw_header(msg: StdMessage, name: str) -> str:
@@ -143,6 +153,10 @@ def _filename(part: StdMessage) -> str:
 
 
 def _payload(part: StdMessage) -> bytes:
+    cte = part.get("Content-Transfer-Encoding")
+    if cte is not None and str(cte) != str(cte).strip():
+        # " quoted-printable" (folded after the colon) would be left undecoded, silently.
+        part.replace_header("Content-Transfer-Encoding", str(cte).strip())
     data = part.get_payload(decode=True)
     if isinstance(data, bytes):
         return data
@@ -184,6 +198,13 @@ class _Walker:
             return
         self._attach(part, filename, ctype, _payload(part), content_id="")
 
+    def drop_unnamed_copies(self) -> None:
+        """A calendar invite travels twice: as the message's text/calendar alternative and
+        as invite.ics. The named file is kept; the unnamed copy of the same bytes is not."""
+        named = {p.content for p in self.attachments if not p.filename.startswith("attachment-")}
+        self.attachments = [p for p in self.attachments if not (
+            p.filename.startswith("attachment-") and p.content in named)]
+
     def _attach(self, part: StdMessage, filename: str, ctype: str, content: bytes, *,
                 content_id: str = "") -> None:
         if not filename:
@@ -216,7 +237,7 @@ def parse(raw: bytes) -> ParsedMail:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     headers: dict[str, str] = {}
     for key, value in msg.raw_items():  # type: ignore[attr-defined]
-        headers.setdefault(key.lower(), header_text(value))
+        headers.setdefault(key.lower(), header_text(value, key.lower()))
     from_name, from_email = address_of(headers.get("from", "") or headers.get("sender", ""))
     if not from_email:
         from_name, from_email = address_of(headers.get("return-path", ""))
@@ -224,6 +245,7 @@ def parse(raw: bytes) -> ParsedMail:
         raise NotAMessage("no sender address in From, Sender or Return-Path")
     walker = _Walker()
     walker.walk(msg)
+    walker.drop_unnamed_copies()
     text = "\n\n".join(t.strip("\n") for t in walker.texts)
     html = "\n".join(walker.htmls)
     html_only = bool(html) and not text
