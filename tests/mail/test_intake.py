@@ -174,3 +174,22 @@ def test_it_flags_tickets_from_an_internal_mailbox(db):
 def test_it_remembers_each_messages_id_as_a_thread_key(box):
     out = deliver(mailbox=box, raw=mail())
     assert ThreadKey.objects.filter(key="<m1@example.ru>", ticket_id=out.ticket_id).exists()
+
+
+def test_it_shows_inline_images_in_place_and_the_mail_notes(box, browser_as, admin):
+    m = EmailMessage()
+    m["From"] = "anna@example.ru"
+    m["To"] = "support@shop.test"
+    m["Cc"] = "boss@example.ru"
+    m["Subject"] = "Фото"
+    m["Message-ID"] = "<img1@example.ru>"
+    m.set_content("см. фото")
+    m.add_alternative('<p>Вот:</p><img src="cid:photo1@example.ru">', subtype="html")
+    m.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\nfake", maintype="image", subtype="png",
+                                   cid="<photo1@example.ru>")
+    out = deliver(mailbox=box, raw=m.as_bytes())
+    html = browser_as(admin).get(f"/tickets/{out.ticket_id}/").content.decode()
+    file_id = Message.objects.get(pk=out.message_id).attachments.get().pk
+    assert f'src="/attachments/{file_id}/?preview=1"' in html
+    assert "cid:" not in html.split('class="body"')[1].split("</div>")[0]
+    assert "boss@example.ru" in html

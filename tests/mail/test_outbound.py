@@ -118,4 +118,4 @@ def test_it_marks_a_bounced_reply_failed_without_opening_a_ticket(box, smtp_capt
     assert out.state == "bounce" and Ticket.objects.count() == before
     row = Message.objects.get(pk=message.pk)
     assert row.delivery_state == "failed" and "user unknown" in row.delivery_error
-    assert ticket.history.filter(field="delivery").exists()
+    assert ticket.history.filter(field="bounced", new__contains="user unknown").exists()

@@ -162,7 +162,7 @@ def mark_bounced(*, message: Message, error: str) -> None:
         Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED,
                                                      delivery_error=error[:2000])
         cs = ChangeSet(ticket, Actor.system("delivery"), engages=False)
-        cs.note("delivery", "", _("bounced: %(why)s") % {"why": error[:300]})
+        cs.note("bounced", "", error[:300])  # the server's own words, in no language of ours
         cs.commit()
         _tell_failed(message, error)
 

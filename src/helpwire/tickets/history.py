@@ -23,6 +23,7 @@ FIELD_LABELS = {
     "subject": _("subject"), "assignee": _("assignee"), "group": _("group"),
     "tags": _("tags"), "remind_at": _("reminder"), "merged": _("merged in"),
     "merged_into": _("merged into"), "client": _("client"), "channel": _("channel"),
+    "bounced": _("reply returned by the mail server"),
 }
 
 

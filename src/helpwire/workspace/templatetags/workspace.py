@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _l
 
@@ -29,11 +33,20 @@ def clean(value: str) -> SafeString:
 
 
 @register.simple_tag
-def message_body(html: str) -> dict[str, Any]:
+def message_body(html: str, files: Iterable[Any] = ()) -> dict[str, Any]:
     """A message body for the page: sanitised again, remote images held back until the
-    agent asks for them (``{% message_body m.body_html as body %}``)."""
+    agent asks for them, an email's inline ``cid:`` images pointed at their attachment
+    (``{% message_body m.body_html m.attachments.all as body %}``)."""
     cleaned, held = hold_remote_images(clean_html(html or ""))
+    if "cid:" in cleaned:
+        inline = {f.content_id: reverse("workspace:attachment", args=[f.pk]) + "?preview=1"
+                  for f in files if getattr(f, "content_id", "") and f.file}
+        cleaned = _CID.sub(lambda m: f'src="{escape(inline[m.group(1)])}"'
+                           if m.group(1) in inline else m.group(0), cleaned)
     return {"html": mark_safe(cleaned), "held": held}  # noqa: S308
+
+
+_CID = re.compile(r'src="cid:([^"]+)"')
 
 
 @register.filter
