@@ -4,7 +4,7 @@
   (login, password) on it, so tests never see each other's messages.
 - `smtp_capture` / `smtp_capture_auth`: SmtpCapture, one per test (starts in milliseconds);
   `smtp_capture_factory(**kwargs)` for other variants (tls="starttls" / "implicit").
-- `blackhole`: (host, port) that accepts and never answers; `closed_port`: refuses.
+- `blackhole`: an Address (host, port) that accepts and never answers; `closed_port`: refuses.
 - `tls_cert` (session): the self-signed certificate both servers use.
 """
 
@@ -18,7 +18,15 @@ from typing import Any
 
 import pytest
 
-from tests.mail.servers import HOST, DovecotServer, MailUser, SmtpCapture, TlsCert, require_dovecot
+from tests.mail.servers import (
+    HOST,
+    Address,
+    DovecotServer,
+    MailUser,
+    SmtpCapture,
+    TlsCert,
+    require_dovecot,
+)
 
 SMTP_USER = "helpwire@helpwire.test"
 SMTP_PASSWORD = "pw-smtp-123456"
@@ -94,11 +102,11 @@ def smtp_capture_auth(smtp_capture_factory: Callable[..., SmtpCapture]) -> SmtpC
 
 
 @pytest.fixture
-def blackhole() -> Iterator[tuple[str, int]]:
-    """(host, port) of a hung server: connecting succeeds, then not a byte ever comes. It
+def blackhole() -> Iterator[Address]:
+    """A hung server (.host, .port): connecting succeeds, then not a byte ever comes. It
     listens but never accepts; the kernel completes the handshakes and queues them."""
     with socket.create_server((HOST, 0), backlog=128) as listener:
-        yield listener.getsockname()
+        yield Address(HOST, listener.getsockname()[1])
 
 
 @pytest.fixture

@@ -28,6 +28,11 @@ from typing import Any, Literal, NamedTuple
 HOST = "127.0.0.1"
 
 
+class Address(NamedTuple):
+    host: str
+    port: int
+
+
 def free_port() -> int:
     """A port nobody listens on right now (the kernel picks it; the tiny race is accepted)."""
     with socket.socket() as s:
@@ -35,17 +40,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def dovecot_binary() -> str | None:
-    # Debian installs it in /usr/sbin, which a non-root PATH usually lacks.
-    return shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/usr/local/sbin")
-
-
 def require_dovecot() -> str:
-    """Like tests/e2e/harness.py's require_chromium(): in CI a missing Dovecot fails the run;
-    elsewhere the tests that need it are skipped with the reason."""
+    """The dovecot binary. Like tests/e2e/harness.py's require_chromium(): in CI a missing
+    Dovecot fails the run; elsewhere the tests that need it are skipped with the reason."""
     import pytest
 
-    if binary := dovecot_binary():
+    # Debian installs it in /usr/sbin, which a non-root PATH usually lacks.
+    if binary := shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin"):
         return binary
     reason = "Debian's Dovecot is not installed (apt-get install dovecot-imapd)"
     if os.environ.get("CI") == "true":
@@ -163,10 +164,9 @@ class DovecotServer:
         self._seq = itertools.count(1)
 
     def start(self, timeout: float = 15.0) -> None:
-        # Run as root (CI does). Dovecot refuses uid 0 for mail access outright ("userdb
-        # returned 0 as uid", first_valid_uid = 0 or not), so all mail belongs to `nobody`.
-        # (Not root would need default_internal_user/_group and default_login_user = you, and
-        # "chroot =" for imap-login, anvil and ipc.)
+        # Run as root (CI is). Dovecot refuses uid 0 for mail ("userdb returned 0 as uid", even
+        # with first_valid_uid = 0), so all mail is `nobody`'s. (Not root would need default_
+        # internal_user/_group, default_login_user = you; "chroot =" for imap-login/anvil/ipc.)
         nobody = pwd.getpwnam("nobody")
         (self.root / "passwd.d").mkdir(mode=0o755)
         (self.root / "mail").mkdir()

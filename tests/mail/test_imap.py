@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from helpwire.core.actors import Actor
 from helpwire.mail import imap
-from helpwire.mail.actions import create_mailbox, test_connection
+from helpwire.mail.actions import create_mailbox
+from helpwire.mail.actions import test_connection as check_connection
 from helpwire.mail.models import Mailbox
 from helpwire.tickets.models import Message, Ticket
 from tests.mail.test_intake import mail
@@ -60,7 +61,7 @@ def test_it_reports_the_servers_own_error_and_tells_admins_after_repeated_failur
     settings.HELPWIRE_MAIL_FAILURE_ALERT = 2
     broken = _box("broken@shop.test", host="127.0.0.1", port=dovecot.port,
                   user=mail_user.login, password="wrong")
-    report = test_connection(mailbox=broken)
+    report = check_connection(mailbox=broken)
     assert not report.ok and "AUTHENTICATIONFAILED" in report.imap.upper()
     for _ in range(3):
         imap.poll_and_record(broken.pk)
@@ -75,7 +76,7 @@ def test_it_connects_with_ssl_and_starttls(db, dovecot, mail_user, settings):
                                     ("b@shop.test", dovecot.port, "starttls")):
         box = _box(address, host="127.0.0.1", port=port, security=security,
                    user=mail_user.login, password=mail_user.password)
-        assert test_connection(mailbox=box).ok, security
+        assert check_connection(mailbox=box).ok, security
 
 
 @pytest.mark.postgres

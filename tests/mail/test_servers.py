@@ -154,9 +154,9 @@ def test_it_times_out_on_a_blackhole_and_refuses_a_closed_port(blackhole, closed
     with socket.create_connection(blackhole, timeout=0.3) as s, pytest.raises(TimeoutError):
         s.recv(1)
     with pytest.raises(smtplib.SMTPServerDisconnected):  # the greeting never comes
-        smtplib.SMTP(*blackhole, timeout=0.3)
+        smtplib.SMTP(blackhole.host, blackhole.port, timeout=0.3)
     with pytest.raises(TimeoutError):  # imaplib lets the socket's timeout through
-        imaplib.IMAP4(*blackhole, timeout=0.3)
+        imaplib.IMAP4(blackhole.host, blackhole.port, timeout=0.3)
     assert time.monotonic() - began < 3
 
     with pytest.raises(ConnectionRefusedError):

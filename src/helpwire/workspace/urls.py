@@ -5,6 +5,7 @@ from helpwire.workspace.views import (
     auth,
     bulk,
     clients,
+    mailboxes,
     misc,
     queues,
     settings,
@@ -52,4 +53,5 @@ urlpatterns = [
     *bulk.urlpatterns,
     *suggest.urlpatterns,
     *settings.urlpatterns,
+    *mailboxes.urlpatterns,
 ]

@@ -1,2 +1,0 @@
-def test_startup(dovecot):
-    print("STARTUP", round(dovecot.startup_seconds, 3))
