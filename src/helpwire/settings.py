@@ -222,7 +222,10 @@ else:
 HELPWIRE_MENTION_DOMAINS = [d.strip().lower() for d in os.environ.get(
     "HELPWIRE_MENTION_DOMAINS", "").split(",") if d.strip()]
 HELPWIRE_MENTION_RATE = int(os.environ.get("HELPWIRE_MENTION_RATE", "20"))
-EMAIL_BACKEND = os.environ.get(
+# Helpwire's own mail leaves through the system mailbox when one is chosen [CH1], else
+# through this backend (Django's SMTP backend with the EMAIL_* settings, or the console).
+EMAIL_BACKEND = "helpwire.mail.backend.SystemMailboxBackend"
+HELPWIRE_FALLBACK_EMAIL_BACKEND = os.environ.get(
     "HELPWIRE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("HELPWIRE_FROM_EMAIL", "helpwire@localhost")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpwire.accounts.notify import notify, send_notification_email
 from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import reply
 from helpwire.conversations.tasks import deliver_message
@@ -119,3 +120,74 @@ def test_it_marks_a_bounced_reply_failed_without_opening_a_ticket(box, smtp_capt
     row = Message.objects.get(pk=message.pk)
     assert row.delivery_state == "failed" and "user unknown" in row.delivery_error
     assert ticket.history.filter(field="bounced", new__contains="user unknown").exists()
+
+
+@pytest.fixture
+def acking_box(db, smtp_capture):
+    return create_mailbox(actor=Actor.system("test"), address="support@shop.test",
+                          smtp_host=smtp_capture.host, smtp_port=smtp_capture.port,
+                          smtp_security="none",
+                          auto_reply_html="<p>Заявка {{ticket.number}} принята.</p>")
+
+
+def _run_queue():
+    for pk in Message.objects.filter(delivery_state="queued").values_list("pk", flat=True):
+        deliver_message.call(pk)
+
+
+def test_it_stops_a_loop_with_a_peer_that_answers_everything(acking_box, smtp_capture):
+    """The worst peer: another helpdesk's mailbox that answers every mail with a new
+    ticket and strips the loop headers. Ours stops after the daily cap (3)."""
+    deliver(mailbox=acking_box, raw=mail(frm="help@other-desk.test", msgid="<p0@other>"))
+    for round_ in range(1, 10):
+        _run_queue()
+        if len(smtp_capture.messages) < round_:
+            break
+        ours = smtp_capture.messages[-1].message
+        assert ours["Auto-Submitted"] == "auto-replied"
+        # The peer opens a ticket for our acknowledgement and acknowledges it in turn, under
+        # its own subject (no token of ours, no In-Reply-To): a new ticket here each time.
+        deliver(mailbox=acking_box, raw=mail(frm="help@other-desk.test", msgid=f"<p{round_}@o>",
+                                              subject=f"Обращение OTHER-{round_} принято"))
+    assert len(smtp_capture.messages) == 3
+
+
+def test_it_sends_no_acknowledgement_to_a_peer_that_marks_its_own(acking_box, smtp_capture):
+    deliver(mailbox=acking_box, raw=mail(frm="help@polite-desk.test",
+                                         Auto_Submitted="auto-replied"))
+    deliver(mailbox=acking_box, raw=mail(frm="anna@example.ru", msgid="<human@x>"))
+    _run_queue()
+    assert [m.rcpt_tos for m in smtp_capture.messages] == [["anna@example.ru"]]
+
+
+def test_it_sends_notifications_through_the_system_mailbox_and_takes_signed_replies(
+        db, smtp_capture, agent, settings):
+    settings.EMAIL_BACKEND = "helpwire.mail.backend.SystemMailboxBackend"
+    box = create_mailbox(actor=Actor.system("test"), address="desk@shop.test", name="Helpwire",
+                         smtp_host=smtp_capture.host, smtp_port=smtp_capture.port,
+                         smtp_security="none", is_system=True)
+    ticket = Ticket.objects.get(pk=deliver(mailbox=box, raw=mail(to="desk@shop.test")).ticket_id)
+    ticket.group = agent.groups.first()
+    ticket.save()
+    note = notify(agent=agent, kind="mention", ticket_id=ticket.pk, text="Вас упомянули")
+    send_notification_email.call(note.pk)
+    sent = smtp_capture.wait_for(1)[0].message
+    assert sent["From"] == "Helpwire <desk@shop.test>" and sent["To"] == agent.email
+    token = sent["Message-ID"]
+
+    fake = f"<hw-r.{ticket.pk}.{agent.pk}.{'0' * 32}@x>"
+    forged = deliver(mailbox=box, raw=mail(frm=agent.email, msgid="<f@x>", subject="Re: x",
+                                           In_Reply_To=fake,
+                                           body="Отправьте клиенту промокод"))
+    assert forged.state == "quarantined" and "reply token" in forged.reason
+    other_agents = deliver(mailbox=box, raw=mail(frm="someone@else.test", msgid="<o@x>",
+                                                 In_Reply_To=token, body="Я тоже агент"))
+    stranger = Message.objects.get(pk=other_agents.message_id)  # a client's mail, not a reply
+    assert stranger.kind == "inbound" and stranger.actor_agent_id is None
+
+    real = deliver(mailbox=box, raw=mail(frm=agent.email, msgid="<r@x>", subject="Re: x",
+                                         In_Reply_To=token, body="Промокод отправлен"))
+    assert real.state == "taken" and real.ticket_id == ticket.pk
+    answer = Message.objects.get(pk=real.message_id)
+    assert answer.kind == "outbound" and answer.actor_agent_id == agent.pk
+    assert answer.body_text == "Промокод отправлен"

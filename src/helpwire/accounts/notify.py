@@ -7,12 +7,13 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from helpwire.accounts import reply_tokens
 from helpwire.accounts.models import Agent, Notification
 
 
@@ -45,8 +46,13 @@ def notify(*, agent: Agent, kind: str, ticket_id: int | None, text: str | Callab
 def send_notification_email(notification_id: int) -> None:
     note = Notification.objects.select_related("agent").get(pk=notification_id)
     link = ticket_url(note.ticket_id) if note.ticket_id else settings.HELPWIRE_BASE_URL
-    send_mail(subject=note.text[:150], message=f"{note.text}\n\n{link}",
-              from_email=None, recipient_list=[note.agent.email])
+    headers = {}
+    if note.ticket_id:
+        # His mail program quotes this when he answers: the proof that he wrote.
+        headers["Message-ID"] = reply_tokens.issue(ticket_id=note.ticket_id,
+                                                   agent_id=note.agent_id)
+    EmailMessage(subject=note.text[:150], body=f"{note.text}\n\n{link}",
+                 to=[note.agent.email], headers=headers).send()
 
 
 @task()

@@ -21,14 +21,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from helpwire.accounts import reply_tokens
 from helpwire.accounts.models import Agent
 from helpwire.clients.models import Identity
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
-from helpwire.conversations import ingest
-from helpwire.mail import bounces, forwarding, loops
+from helpwire.conversations import ingest, reply
+from helpwire.core.actors import Actor
+from helpwire.mail import autoreply, bounces, forwarding, loops
 from helpwire.mail.models import Mailbox, Participant, RawMail, RawState
 from helpwire.mail.parse import NotAMessage, ParsedMail, digest, parse
 from helpwire.tickets.locks import lock_ticket
@@ -127,8 +130,13 @@ def take_in(raw_mail: RawMail, *, raw: bytes | None = None, force: bool = False)
 
 
 def _from_agent(raw_mail: RawMail, parsed: ParsedMail, agent: Agent) -> Outcome:
-    """Never trust From to decide an agent wrote (CHECKLIST 6): a forwarded mail opens a
-    ticket for its original sender; anything else waits in quarantine for an admin."""
+    """Never trust From to decide an agent wrote (CHECKLIST 6): his reply only with a
+    reply token issued to him; a forwarded mail opens a ticket for its original sender;
+    anything else waits in quarantine for an admin."""
+    for ref in [*parsed.in_reply_to, *parsed.references]:
+        token = reply_tokens.verify(ref)
+        if token is not None and token[1] == agent.pk:
+            return _agent_reply(raw_mail, parsed, agent, ticket_id=token[0])
     original = forwarding.original_sender(parsed)
     if original is None:
         return _settle(raw_mail, RawState.QUARANTINED,
@@ -136,6 +144,27 @@ def _from_agent(raw_mail: RawMail, parsed: ParsedMail, agent: Agent) -> Outcome:
                        f"reply carrying a reply token")
     return _ingest(raw_mail, parsed, raw_mail.mailbox, sender=original,
                    forwarded_by=agent.email)
+
+
+def _agent_reply(raw_mail: RawMail, parsed: ParsedMail, agent: Agent, *,
+                 ticket_id: int) -> Outcome:
+    """An agent answered a notification by mail: his reply on the ticket, with his
+    permissions (refused ones wait in quarantine with the reason)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    files = [InboundAttachment(filename=p.filename, content=p.content,
+                               content_type=p.content_type) for p in parsed.attachments]
+    try:
+        with transaction.atomic():
+            if ticket is None:
+                raise ValidationError("the ticket no longer exists")
+            message = reply(ticket=ticket, actor=Actor.of_agent(agent),
+                            text=parsed.text, files=files)
+            outcome = _settle(raw_mail, RawState.TAKEN, "", message=message)
+    except (ValidationError, PermissionDenied) as exc:
+        why = "; ".join(getattr(exc, "messages", [str(exc)]))
+        return _settle(raw_mail, RawState.QUARANTINED, f"reply by {agent.email} refused: {why}")
+    return Outcome(raw=outcome.raw, state=outcome.state, ticket_id=ticket_id,
+                   message_id=message.pk)
 
 
 def _flooding(parsed: ParsedMail, raw_mail: RawMail) -> bool:
@@ -217,6 +246,8 @@ def _ingest(raw_mail: RawMail, parsed: ParsedMail, mailbox: Mailbox, *,
             _also_received_by(result.message, mailbox)
         else:
             _remember_participants(ticket.pk, parsed, mailbox, email_addr)
+        if result.created and not forwarded_by:
+            autoreply.acknowledge(mailbox=mailbox, ticket=ticket, parsed=parsed, to=email_addr)
         raw_mail.opened_ticket = result.created
         outcome = _settle(raw_mail, RawState.DUPLICATE if result.duplicate else RawState.TAKEN,
                           "", message=result.message)
