@@ -16,14 +16,18 @@ from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.core.actors import Actor
 from helpwire.mail import crypto, imap, intake
 from helpwire.mail.connector import open_smtp
-from helpwire.mail.models import Mailbox, RawMail, RawState, Security
+from helpwire.mail.models import AuthKind, Mailbox, RawMail, RawState, Security
 
 SETTINGS = ("imap_host", "imap_port", "imap_security", "imap_user", "imap_folder",
             "poll_seconds", "smtp_host", "smtp_port", "smtp_security", "smtp_user",
-            "signature_html", "is_internal", "is_system", "auto_reply_html")
+            "signature_html", "is_internal", "is_system", "auto_reply_html", "auth",
+            "oauth_provider", "oauth_client_id", "oauth_tenant", "oauth_authorize_url",
+            "oauth_token_url", "oauth_scope")
 
 
 def _check(values: dict[str, object]) -> None:
+    if values.get("auth", AuthKind.PASSWORD) not in AuthKind.values:
+        raise ValidationError(_("Unknown sign-in method."), code="invalid_auth")
     for side in ("imap", "smtp"):
         if values.get(f"{side}_security", Security.SSL) not in Security.values:
             raise ValidationError(_("Unknown security setting: %(value)s."),
@@ -37,7 +41,7 @@ def _check(values: dict[str, object]) -> None:
 @transaction.atomic
 def create_mailbox(*, actor: Actor, address: str, name: str = "", group: Group | None = None,
                    imap_password: str = "", smtp_password: str = "",
-                   **values: object) -> Mailbox:
+                   oauth_client_secret: str = "", **values: object) -> Mailbox:
     permissions.require(actor, "settings.manage")
     address = address.strip().lower()
     validate_email(address)
@@ -57,13 +61,16 @@ def create_mailbox(*, actor: Actor, address: str, name: str = "", group: Group |
         Mailbox.objects.filter(is_system=True).update(is_system=False)
     return Mailbox.objects.create(channel=channel, address=address,
                                   imap_secret=crypto.encrypt(imap_password),
-                                  smtp_secret=crypto.encrypt(smtp_password), **values)
+                                  smtp_secret=crypto.encrypt(smtp_password),
+                                  oauth_client_secret=crypto.encrypt(oauth_client_secret),
+                                  **values)
 
 
 @transaction.atomic
 def update_mailbox(*, actor: Actor, mailbox: Mailbox, name: str | None = None,
                    group: Group | object | None = ..., imap_password: str | None = None,
-                   smtp_password: str | None = None, **values: object) -> Mailbox:
+                   smtp_password: str | None = None, oauth_client_secret: str | None = None,
+                   **values: object) -> Mailbox:
     """Change what is given; a password left out (None) stays as it was."""
     permissions.require(actor, "settings.manage")
     _check(values)
@@ -75,6 +82,8 @@ def update_mailbox(*, actor: Actor, mailbox: Mailbox, name: str | None = None,
         mailbox.imap_secret = crypto.encrypt(imap_password)
     if smtp_password is not None:
         mailbox.smtp_secret = crypto.encrypt(smtp_password)
+    if oauth_client_secret is not None:
+        mailbox.oauth_client_secret = crypto.encrypt(oauth_client_secret)
     if {"imap_host", "imap_folder", "imap_user"} & set(values):
         mailbox.uidvalidity = None  # another folder: start again from what is unseen
     if values.get("is_system"):

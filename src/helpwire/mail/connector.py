@@ -32,8 +32,8 @@ from helpwire.connectors.models import ChannelKind
 from helpwire.connectors.registry import register
 from helpwire.conversations.rendering import render
 from helpwire.conversations.sanitize import html_to_text
-from helpwire.mail import crypto, loops
-from helpwire.mail.models import Mailbox, Participant, Security
+from helpwire.mail import crypto, loops, oauth
+from helpwire.mail.models import AuthKind, Mailbox, Participant, Security
 from helpwire.tickets.models import Message, MessageKind, Ticket
 
 
@@ -114,7 +114,15 @@ def open_smtp(mailbox: Mailbox) -> smtplib.SMTP:
         smtp = smtplib.SMTP(mailbox.smtp_host, mailbox.smtp_port, timeout=timeout)
         if mailbox.smtp_security == Security.STARTTLS:
             smtp.starttls(context=context)
-    if mailbox.smtp_user:
+    if mailbox.auth == AuthKind.OAUTH2:
+        user = mailbox.smtp_user or mailbox.imap_user or mailbox.address
+        response = oauth.sasl(user, oauth.access_token(mailbox))
+        smtp.ehlo_or_helo_if_needed()
+        # On a refused token the server sends a challenge with its error: answer it
+        # empty, and the server then says 535 with the reason.
+        smtp.auth("XOAUTH2", lambda challenge=None: response if challenge is None else "",
+                  initial_response_ok=True)
+    elif mailbox.smtp_user:
         smtp.login(mailbox.smtp_user, crypto.decrypt(mailbox.smtp_secret))
     return smtp
 

@@ -28,8 +28,8 @@ from imap_tools.mailbox import BaseMailBox
 
 from helpwire.accounts.models import Agent, Notification, Role
 from helpwire.accounts.notify import notify
-from helpwire.mail import crypto, intake
-from helpwire.mail.models import Mailbox, Security
+from helpwire.mail import crypto, intake, oauth
+from helpwire.mail.models import AuthKind, Mailbox, Security
 
 logger = logging.getLogger("helpwire.mail")
 _UID = re.compile(rb"UID (\d+)")
@@ -63,8 +63,10 @@ def connect(mailbox: Mailbox) -> BaseMailBox:
                               ssl_context=tls_context())
     else:
         box = MailBoxUnencrypted(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
-    return box.login(mailbox.imap_user or mailbox.address, crypto.decrypt(mailbox.imap_secret),
-                     initial_folder=mailbox.imap_folder or "INBOX")
+    user, folder = mailbox.imap_user or mailbox.address, mailbox.imap_folder or "INBOX"
+    if mailbox.auth == AuthKind.OAUTH2:
+        return box.xoauth2(user, oauth.access_token(mailbox), initial_folder=folder)
+    return box.login(user, crypto.decrypt(mailbox.imap_secret), initial_folder=folder)
 
 
 def _fetch_raw(box: BaseMailBox, uid: int) -> bytes | None:

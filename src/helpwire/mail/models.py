@@ -46,6 +46,19 @@ class Mailbox(models.Model):
     smtp_user = models.CharField(_("SMTP login"), max_length=255, blank=True)
     smtp_secret = models.TextField(blank=True)
 
+    # OAuth2 (XOAUTH2) instead of passwords: the provider's app registration, and the
+    # tokens it granted (encrypted like the passwords). See ``mail.oauth``.
+    oauth_provider = models.CharField(_("OAuth2 provider"), max_length=16, blank=True)
+    oauth_client_id = models.CharField(_("OAuth2 client id"), max_length=255, blank=True)
+    oauth_client_secret = models.TextField(blank=True)
+    oauth_tenant = models.CharField(_("Microsoft tenant"), max_length=100, blank=True)
+    oauth_authorize_url = models.URLField(_("authorization URL"), blank=True)
+    oauth_token_url = models.URLField(_("token URL"), blank=True)
+    oauth_scope = models.CharField(_("scope"), max_length=500, blank=True)
+    oauth_refresh = models.TextField(blank=True)
+    oauth_access = models.TextField(blank=True)
+    oauth_expires_at = models.DateTimeField(null=True, blank=True)
+
     signature_html = models.TextField(_("signature"), blank=True)
     # Mail to it is from colleagues: its tickets are internal requests (Boxberry).
     is_internal = models.BooleanField(_("internal requests"), default=False)

@@ -5,6 +5,7 @@ from helpwire.workspace.views import (
     auth,
     bulk,
     clients,
+    mailbox_oauth,
     mailboxes,
     misc,
     queues,
@@ -54,4 +55,5 @@ urlpatterns = [
     *suggest.urlpatterns,
     *settings.urlpatterns,
     *mailboxes.urlpatterns,
+    *mailbox_oauth.urlpatterns,
 ]
