@@ -81,7 +81,6 @@ def unverified_context() -> ssl.SSLContext:
 
 
 # --- Dovecot --------------------------------------------------------------------------------
-
 class MailUser(NamedTuple):
     login: str
     password: str
@@ -143,6 +142,8 @@ service imap-login {{
     ssl = yes
   }}
 }}
+# A subclass's additions (tests/mail/oauth_servers.py); what it sets again wins over the above.
+!include_try {root}/extra.conf
 """
 
 
@@ -294,7 +295,6 @@ def _find(pattern: bytes, data: list[Any]) -> str:
 
 
 # --- SMTP -----------------------------------------------------------------------------------
-
 @dataclass
 class Captured:
     mail_from: str

@@ -191,3 +191,23 @@ def test_it_sends_notifications_through_the_system_mailbox_and_takes_signed_repl
     answer = Message.objects.get(pk=real.message_id)
     assert answer.kind == "outbound" and answer.actor_agent_id == agent.pk
     assert answer.body_text == "Промокод отправлен"
+
+
+def test_it_copies_and_blind_copies_a_reply_written_in_the_workspace(box, smtp_capture_auth,
+                                                                      browser_as, admin):
+    ticket = Ticket.objects.get(pk=deliver(mailbox=box, raw=mail()).ticket_id)
+    page = browser_as(admin).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'name="cc"' in page and 'name="bcc"' in page
+    bad = browser_as(admin).post(f"/tickets/{ticket.pk}/reply/",
+                                 {"body": "Ответ", "kind": "reply", "cc": "not-an-address"},
+                                 follow=True)
+    assert "not-an-address" in bad.content.decode() and not Message.objects.filter(
+        kind="outbound").exists()
+    browser_as(admin).post(f"/tickets/{ticket.pk}/reply/",
+                           {"body": "Ответ", "kind": "reply", "cc": "boss@example.ru",
+                            "bcc": "audit@shop.test"})
+    message = Message.objects.get(kind="outbound")
+    deliver_message.call(message.pk)
+    sent = smtp_capture_auth.wait_for(1)[0]
+    assert sent.message["Cc"] == "boss@example.ru" and sent.message["Bcc"] is None
+    assert sorted(sent.rcpt_tos) == ["anna@example.ru", "audit@shop.test", "boss@example.ru"]

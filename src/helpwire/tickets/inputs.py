@@ -10,12 +10,14 @@ for what was sent, and raises ``ValidationError`` with the first problem's code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -167,9 +169,29 @@ class ReplyForm(VerbForm):
                              choices=[("reply", "reply"), ("note", "note")])
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=_SETTABLE)
     channel = forms.CharField(label=gettext_lazy("Channel"), required=False)
+    # Email copies, comma-separated [CH1]; the email connector sends them, others ignore them.
+    cc = forms.CharField(label=gettext_lazy("Copy"), required=False, max_length=2000)
+    bcc = forms.CharField(label=gettext_lazy("Blind copy"), required=False, max_length=2000)
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or "reply"
+
+    def _addresses(self, name: str) -> list[str]:
+        values = [v.strip() for v in re.split(r"[,;\s]+", self.cleaned_data.get(name) or "")
+                  if v.strip()]
+        for value in values:
+            try:
+                validate_email(value)
+            except ValidationError:
+                raise ValidationError(_("%(value)s is not an email address."),
+                                      code="invalid_cc", params={"value": value}) from None
+        return values
+
+    def clean_cc(self) -> list[str]:
+        return self._addresses("cc")
+
+    def clean_bcc(self) -> list[str]:
+        return self._addresses("bcc")
 
     def clean_status(self) -> str | None:
         return self.cleaned_data.get("status") or None
@@ -188,7 +210,7 @@ class ReplyForm(VerbForm):
     def values(self) -> dict[str, Any]:
         data = self.valid_data()
         return {"text": data["body"], "kind": data["kind"], "status": data["status"],
-                "channel": data["channel"]}
+                "channel": data["channel"], "cc": data["cc"], "bcc": data["bcc"]}
 
 
 PRESETS = [("1h", gettext_lazy("In an hour")), ("tomorrow", gettext_lazy("Tomorrow 10:00")),
