@@ -6,6 +6,9 @@
   `smtp_capture_factory(**kwargs)` for other variants (tls="starttls" / "implicit").
 - `blackhole`: an Address (host, port) that accepts and never answers; `closed_port`: refuses.
 - `tls_cert` (session): the self-signed certificate both servers use.
+- OAuth2 (tests/mail/oauth_servers.py): `oauth_provider` (session) OAuthProvider with client
+  CLIENT_ID/CLIENT_SECRET registered; `oauth_relay` (session) RelayCapture, `.clear()` it;
+  `dovecot_oauth` (session) DovecotOAuthServer relaying to it; `oauth_mail_user` OAuthMailUser.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ from typing import Any
 
 import pytest
 
+from tests.mail.oauth_servers import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DovecotOAuthServer,
+    OAuthMailUser,
+    OAuthProvider,
+    RelayCapture,
+)
 from tests.mail.servers import (
     HOST,
     Address,
@@ -116,3 +127,42 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as s:
         s.bind((HOST, 0))
         yield s.getsockname()[1]
+
+
+# --- OAuth2 (XOAUTH2) -----------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def oauth_provider() -> Iterator[OAuthProvider]:
+    provider = OAuthProvider()
+    provider.register_client(CLIENT_ID, CLIENT_SECRET)
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_relay() -> Iterator[RelayCapture]:
+    relay = RelayCapture()
+    relay.start()
+    try:
+        yield relay
+    finally:
+        relay.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_oauth(tls_cert: TlsCert, oauth_provider: OAuthProvider,
+                  oauth_relay: RelayCapture) -> Iterator[DovecotOAuthServer]:
+    server = DovecotOAuthServer(require_dovecot(), tls_cert, oauth_provider, oauth_relay)
+    server.start()  # on failure: RuntimeError with the log tail; its files are kept
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def oauth_mail_user(dovecot_oauth: DovecotOAuthServer) -> OAuthMailUser:
+    """A fresh login with a password and a live (access_token, refresh_token)."""
+    return dovecot_oauth.new_oauth_user()

@@ -236,6 +236,11 @@ class MessageIn(Schema):
     status: Literal["open", "on_hold", "pending", "solved", "closed"] | None = None
     channel_id: Id | None = Field(default=None, description="Answer through another channel "
                                   "the client has written through (default: the ticket's).")
+    cc: list[Annotated[str, Field(max_length=254)]] = Field(
+        default_factory=list, max_length=20,
+        description="Email replies: copies (besides the ticket's participants).")
+    bcc: list[Annotated[str, Field(max_length=254)]] = Field(
+        default_factory=list, max_length=20, description="Email replies: blind copies.")
 
 
 class MergeTicketsIn(Schema):

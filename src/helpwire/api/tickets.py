@@ -168,7 +168,9 @@ def add_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> Any:
     ticket = selectors.visible_ticket(viewer=viewer, pk=ticket_id)
     values = inputs.ReplyForm({"body": payload.body, "kind": payload.kind,
                                "status": payload.status or "",
-                               "channel": payload.channel_id or ""}).values()
+                               "channel": payload.channel_id or "",
+                               "cc": ", ".join(payload.cc),
+                               "bcc": ", ".join(payload.bcc)}).values()
     message = reply(ticket=ticket, actor=Actor.of_agent(viewer), **values)
     return Status(201, serialize.message(message))
 

@@ -75,8 +75,10 @@ def authorize_url(mailbox: Mailbox, *, state: str, redirect_uri: str) -> str:
 def _post(url: str, fields: dict[str, str]) -> dict[str, object]:
     if not url.startswith(("https://", "http://")):
         raise OAuthError(f"no token URL for this mailbox ({url!r})")
-    request = urllib.request.Request(url,  # noqa: S310 — the scheme is checked above data=urllib.parse.urlencode(fields).encode(),
-                                     headers={"Accept": "application/json"})
+    # The scheme is checked above: http(s) only.
+    request = urllib.request.Request(  # noqa: S310
+        url, data=urllib.parse.urlencode(fields).encode(),
+        headers={"Accept": "application/json"})
     try:
         # The scheme is checked above: http(s) only.
         with urllib.request.urlopen(  # noqa: S310

@@ -20,7 +20,7 @@ from helpwire.conversations import rendering
 from helpwire.conversations.sanitize import clean_html
 from helpwire.mail import crypto
 from helpwire.mail.actions import SETTINGS
-from helpwire.mail.models import Mailbox, Security
+from helpwire.mail.models import AuthKind, Mailbox, Security
 
 _KNOWN_VARIABLES = {name for name, _label in rendering.VARIABLES}
 _BRACES = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -75,6 +75,24 @@ class MailboxForm(forms.Form):
                                 help_text=_("Empty: the server takes mail without logging in."))
     smtp_password = _password(_("SMTP password"))
 
+    auth = forms.ChoiceField(label=_("Sign-in"), choices=AuthKind.choices, required=False,
+                             initial=AuthKind.PASSWORD)
+    oauth_provider = forms.ChoiceField(
+        label=_("OAuth2 provider"), required=False,
+        choices=[("", "—"), ("microsoft", "Microsoft 365"), ("google", "Google Workspace"),
+                 ("custom", _("another provider (enter its URLs)"))])
+    oauth_client_id = forms.CharField(label=_("App (client) id"), max_length=255,
+                                      required=False)
+    oauth_client_secret = _password(_("App (client) secret"))
+    oauth_tenant = forms.CharField(label=_("Microsoft tenant"), max_length=100, required=False,
+                                   help_text=_("Your directory id or domain; empty: common."))
+    oauth_authorize_url = forms.URLField(label=_("Authorization URL"), required=False,
+                                         help_text=_("Only for another provider."))
+    oauth_token_url = forms.URLField(label=_("Token URL"), required=False,
+                                     help_text=_("Only for another provider."))
+    oauth_scope = forms.CharField(label=_("Scope"), max_length=500, required=False,
+                                  help_text=_("Empty: what the provider needs for mail."))
+
     signature_html = _html(_("Signature"), _(
         "HTML added under every reply. It may use {{agent.name}}, {{ticket.number}}, "
         "{{client.name}} and {{ticket.subject}}."))
@@ -100,11 +118,15 @@ class MailboxForm(forms.Form):
             self.fields["address"].disabled = True
             self.fields["address"].help_text = _("The address cannot be changed; add another "
                                                  "mailbox for a new one.")
-            for side in ("imap", "smtp"):
+            for side, field in (("imap", "imap_password"), ("smtp", "smtp_password"),
+                                ("oauth_client", "oauth_client_secret")):
                 stored = bool(getattr(mailbox, f"{side}_secret"))
-                self.fields[f"{side}_password"].help_text = (
+                self.fields[field].help_text = (
                     _("Leave empty to keep the stored password.") if stored
                     else _("None is stored; leave empty for none."))
+
+    def clean_auth(self) -> str:
+        return self.cleaned_data.get("auth") or AuthKind.PASSWORD
 
     def clean_address(self) -> str:
         return str(self.cleaned_data["address"]).strip().lower()
@@ -138,7 +160,11 @@ class MailboxForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("imap_host") and not data.get("imap_password") and not (
+        oauth = data.get("auth") == AuthKind.OAUTH2
+        if oauth and not (data.get("oauth_provider") and data.get("oauth_client_id")):
+            self.add_error("oauth_client_id", ValidationError(
+                _("OAuth2 needs the provider and the app's client id."), code="oauth_app"))
+        if data.get("imap_host") and not oauth and not data.get("imap_password") and not (
                 self.mailbox is not None and self.mailbox.imap_secret):
             self.add_error("imap_password", ValidationError(
                 _("An IMAP server needs the mailbox's password."), code="password_required"))
@@ -150,9 +176,10 @@ class MailboxForm(forms.Form):
         return {name: self.cleaned_data[name] for name in SETTINGS}
 
     def new_password(self, side: str) -> str | None:
-        """The password to store for "imap" or "smtp": None (keep the stored one) when left
-        empty on an existing mailbox."""
-        typed: str = self.cleaned_data[f"{side}_password"]
+        """The password to store for "imap", "smtp" or "oauth_client": None (keep the
+        stored one) when left empty on an existing mailbox."""
+        typed: str = self.cleaned_data[f"{side}_password" if side != "oauth_client"
+                                       else "oauth_client_secret"]
         return None if not typed and self.mailbox is not None else typed
 
     def apply_to(self, probe: Mailbox) -> Mailbox:

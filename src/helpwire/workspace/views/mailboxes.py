@@ -23,6 +23,7 @@ from helpwire.mail.models import Mailbox, RawMail, RawState
 from helpwire.workspace.mail_forms import MailboxForm
 from helpwire.workspace.settings_forms import TEMPLATE_VARIABLES
 from helpwire.workspace.views.common import actor, agent_view, error_text
+from helpwire.workspace.views.mailbox_oauth import redirect_uri
 from helpwire.workspace.views.settings_catalog import MANAGE, invalid, screen
 
 PER_PAGE = 25
@@ -41,7 +42,8 @@ def mailboxes(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(form: MailboxForm, mailbox: Mailbox | None, **extra: Any) -> dict[str, Any]:
-    return {"form": form, "mailbox": mailbox, "variables": TEMPLATE_VARIABLES, **extra}
+    return {"form": form, "mailbox": mailbox, "variables": TEMPLATE_VARIABLES,
+            "oauth_redirect": redirect_uri(), **extra}
 
 
 def _save(request: HttpRequest, form: MailboxForm, mailbox: Mailbox | None) -> Mailbox:
@@ -49,11 +51,15 @@ def _save(request: HttpRequest, form: MailboxForm, mailbox: Mailbox | None) -> M
     if mailbox is None:
         return create_mailbox(actor=actor(request), address=data["address"], name=data["name"],
                               group=data["group"], imap_password=data["imap_password"],
-                              smtp_password=data["smtp_password"], **form.settings())
+                              smtp_password=data["smtp_password"],
+                              oauth_client_secret=data["oauth_client_secret"],
+                              **form.settings())
     return update_mailbox(actor=actor(request), mailbox=mailbox,
                           name=data["name"] or mailbox.address, group=data["group"],
                           imap_password=form.new_password("imap"),
-                          smtp_password=form.new_password("smtp"), **form.settings())
+                          smtp_password=form.new_password("smtp"),
+                          oauth_client_secret=form.new_password("oauth_client"),
+                          **form.settings())
 
 
 @agent_view(MANAGE)
