@@ -69,8 +69,8 @@ def test_it_connects_a_mailbox_and_works_mail_end_to_end(
     expect(page.locator("main")).to_contain_text("support@shop.test")
     shot(page, "mailboxes")
 
-    page.click("text=support@shop.test")
-    page.click("text=Проверить подключение >> nth=-1")
+    page.click("table a:has-text('support@shop.test')")
+    page.click("button:has-text('Проверить подключение')")
     report = page.locator(".connection-report")
     expect(report).to_contain_text("IMAP")
     expect(report.locator(".error")).to_have_count(0)

@@ -193,3 +193,13 @@ def test_it_shows_inline_images_in_place_and_the_mail_notes(box, browser_as, adm
     assert f'src="/attachments/{file_id}/?preview=1"' in html
     assert "cid:" not in html.split('class="body"')[1].split("</div>")[0]
     assert "boss@example.ru" in html
+
+
+def test_it_keeps_a_plain_replys_history_folded_below_the_new_words(box):
+    body = ("Спасибо, получила.\n\nпн, 30 нояб. 2026 г. в 10:15, Поддержка "
+            "<support@shop.test>:\n> Заказ в пути\n")
+    out = deliver(mailbox=box, raw=mail(body=body))
+    message = Message.objects.get(pk=out.message_id)
+    assert message.body_text == "Спасибо, получила."
+    new, quoted = message.body_html.split("<blockquote>")
+    assert "Спасибо" in new and "Заказ в пути" in quoted

@@ -29,6 +29,13 @@ def closed_port() -> Iterator[int]:
         yield s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def _english(admin) -> None:
+    """The assertions read the English texts (the Russian ones are checked by test_i18n)."""
+    admin.language = "en"
+    admin.save(update_fields=["language"])
+
+
 @pytest.fixture
 def mailbox(admin, support) -> Mailbox:
     return create_mailbox(actor=as_agent(admin), address="help@shop.test", name="Поддержка",

@@ -30,6 +30,7 @@ from helpwire.accounts.models import Agent
 from helpwire.clients.models import Identity
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest, reply
+from helpwire.conversations.sanitize import text_to_html
 from helpwire.core.actors import Actor
 from helpwire.mail import autoreply, bounces, forwarding, loops
 from helpwire.mail.models import Mailbox, Participant, RawMail, RawState
@@ -227,7 +228,7 @@ def _ingest(raw_mail: RawMail, parsed: ParsedMail, mailbox: Mailbox, *,
         sender=Sender(name=sender.from_name, email=email_addr),
         text=parsed.text if not forwarded_by else forwarding.body(parsed),
         # A forward shows whole: the client's mail is the "quoted" part.
-        html="" if forwarded_by else parsed.html,
+        html="" if forwarded_by else _html(parsed),
         subject=forwarding.subject(parsed) if forwarded_by else parsed.subject,
         external_id=parsed.message_id or f"sha256:{raw_mail.digest}",
         thread_key=parsed.message_id, related_keys=tuple(related),
@@ -253,6 +254,15 @@ def _ingest(raw_mail: RawMail, parsed: ParsedMail, mailbox: Mailbox, *,
                           "", message=result.message)
     return Outcome(raw=outcome.raw, state=outcome.state, ticket_id=ticket.pk,
                    message_id=result.message.pk, created=result.created)
+
+
+def _html(parsed: ParsedMail) -> str:
+    """The body for the page: a plain-text mail's history and signature go below its new
+    words inside a <blockquote>, which the workspace folds away (kept, never dropped)."""
+    if parsed.html or not parsed.quoted_text:
+        return parsed.html
+    return (text_to_html(parsed.text) + "<blockquote>" + text_to_html(parsed.quoted_text)
+            + "</blockquote>")
 
 
 def _received_at(parsed: ParsedMail) -> datetime | None:
