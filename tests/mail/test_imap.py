@@ -95,3 +95,23 @@ def test_it_does_not_let_a_hanging_mailbox_delay_a_healthy_one(
     assert (finished - started).total_seconds() >= 3.5  # the hanging server did hang…
     # …while the healthy mailbox's mail was in long before its timeout.
     assert (Ticket.objects.get().created_at - started).total_seconds() < 2
+
+
+@pytest.mark.postgres
+def test_it_works_eight_mailboxes_side_by_side(transactional_db, dovecot):
+    """Samsonite's eight mailboxes: polled together, each mail once, on its own channel."""
+    boxes = []
+    for n in range(8):
+        user = dovecot.new_user(f"box{n}")
+        box = _box(f"box{n}@shop.test", host="127.0.0.1", port=dovecot.port,
+                   user=user.login, password=user.password)
+        imap.poll_and_record(box.pk)
+        for i in range(3):
+            dovecot.append(user.login, mail(frm=f"c{n}-{i}@example.ru",
+                                            msgid=f"<b{n}-{i}@example.ru>"))
+        boxes.append(box)
+    results = imap.poll_many([b.pk for b in boxes])
+    assert [r.taken for r in results] == [3] * 8 and not any(r.error for r in results)
+    for box in boxes:
+        assert Ticket.objects.filter(channel_id=box.channel_id).count() == 3
+    assert sum(r.fetched for r in imap.poll_many([b.pk for b in boxes])) == 0

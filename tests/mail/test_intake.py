@@ -203,3 +203,16 @@ def test_it_keeps_a_plain_replys_history_folded_below_the_new_words(box):
     assert message.body_text == "Спасибо, получила."
     new, quoted = message.body_html.split("<blockquote>")
     assert "Спасибо" in new and "Заказ в пути" in quoted
+
+
+def test_it_shows_the_original_to_those_who_see_the_ticket(box, browser_as, admin, support,
+                                                           other_agent):
+    raw = mail()
+    out = deliver(mailbox=box, raw=raw)
+    Ticket.objects.filter(pk=out.ticket_id).update(group=support)
+    page = browser_as(admin).get(f"/tickets/{out.ticket_id}/").content.decode()
+    assert f"/messages/{out.message_id}/original/" in page
+    got = browser_as(admin).get(f"/messages/{out.message_id}/original/")
+    assert got.status_code == 200 and got.content == raw
+    assert got["Content-Disposition"].startswith("attachment")
+    assert browser_as(other_agent).get(f"/messages/{out.message_id}/original/").status_code == 404

@@ -211,3 +211,14 @@ def test_it_copies_and_blind_copies_a_reply_written_in_the_workspace(box, smtp_c
     sent = smtp_capture_auth.wait_for(1)[0]
     assert sent.message["Cc"] == "boss@example.ru" and sent.message["Bcc"] is None
     assert sorted(sent.rcpt_tos) == ["anna@example.ru", "audit@shop.test", "boss@example.ru"]
+
+
+def test_it_never_lets_two_of_our_mailboxes_answer_each_other(acking_box, smtp_capture):
+    other = create_mailbox(actor=Actor.system("test"), address="sales@shop.test",
+                           smtp_host=smtp_capture.host, smtp_port=smtp_capture.port,
+                           smtp_security="none", auto_reply_html="<p>Получили.</p>")
+    for frm, box in (("sales@shop.test", acking_box), ("support@shop.test", other)):
+        out = deliver(mailbox=box, raw=mail(frm=frm, to=box.address, msgid=f"<{frm}>"))
+        assert out.state == "ignored"
+    _run_queue()
+    assert smtp_capture.messages == [] and not Ticket.objects.exists()

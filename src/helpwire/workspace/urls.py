@@ -48,6 +48,7 @@ urlpatterns = [
     path("tickets/<int:pk>/merge/", tickets.ticket_merge, name="ticket_merge"),
     path("tickets/<int:pk>/templates/", tickets.ticket_templates, name="ticket_templates"),
     path("attachments/<uuid:pk>/", tickets.attachment, name="attachment"),
+    path("messages/<int:pk>/original/", tickets.message_original, name="message_original"),
     path("clients/<int:pk>/", clients.client_card, name="client"),
     path("clients/<int:pk>/update/", clients.client_update, name="client_update"),
     path("clients/<int:pk>/merge/", clients.client_merge, name="client_merge"),

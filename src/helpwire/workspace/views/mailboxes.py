@@ -138,7 +138,10 @@ def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_view(MANAGE)
 def quarantine_original(request: HttpRequest, pk: int) -> HttpResponse:
     """The mail's bytes exactly as they arrived, always as a download."""
-    raw_mail = get_object_or_404(RawMail, pk=pk)
+    return raw_mail_download(get_object_or_404(RawMail, pk=pk))
+
+
+def raw_mail_download(raw_mail: RawMail) -> HttpResponse:
     try:
         raw = intake.read_raw(raw_mail)
     except FileNotFoundError as exc:

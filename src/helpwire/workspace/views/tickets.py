@@ -25,6 +25,7 @@ from helpwire.conversations.outbound import reply_channels
 from helpwire.conversations.rendering import render as render_template
 from helpwire.conversations.rendering import variables
 from helpwire.core.forms import valid_id
+from helpwire.mail.models import RawMail
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets import tags as tag_tree
@@ -35,6 +36,7 @@ from helpwire.tickets.models import (
     Attachment,
     CustomField,
     FieldKind,
+    Message,
     Priority,
     Status,
     Tag,
@@ -50,6 +52,7 @@ from helpwire.workspace.views.common import (
     page,
     viewer,
 )
+from helpwire.workspace.views.mailboxes import raw_mail_download
 from helpwire.workspace.views.queues import sidebar
 
 SETTABLE = [(s, label) for s, label in Status.choices if s not in ("new", "merged")]
@@ -312,6 +315,19 @@ def ticket_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket body alone, for live refreshes."""
     ticket = selectors.ticket_detail(viewer=viewer(request), pk=pk)
     return page(request, "workspace/_ticket_body.html", _context(request, ticket))
+
+
+@agent_view("ticket.view")
+def message_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """An email as it arrived ("show original"), for whoever may see its ticket."""
+    message = Message.objects.filter(pk=pk).first()
+    if message is None:
+        raise Http404(_("No such message."))
+    selectors.visible_ticket(viewer=viewer(request), pk=message.ticket_id)
+    raw_mail = RawMail.objects.filter(message=message).order_by("pk").first()
+    if raw_mail is None:
+        raise Http404(_("No original is kept for this message."))
+    return raw_mail_download(raw_mail)
 
 
 @agent_view("ticket.view")
