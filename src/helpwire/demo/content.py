@@ -60,6 +60,7 @@ CHANNELS: tuple[tuple[str, str, str], ...] = (
     ("phone", "Телефония UIS", SUPPORT),
 )
 MARKER_CHANNEL = "Почта support@"  # present once the base demo data is loaded
+DEMO_MAILBOX = "support@demo.helpwire.local"
 
 # How often a ticket arrives on each kind of channel (the client must be reachable there).
 CHANNEL_WEIGHTS: dict[str, int] = {

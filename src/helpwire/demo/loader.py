@@ -43,6 +43,7 @@ from helpwire.connectors.models import Channel
 from helpwire.demo import content as c
 from helpwire.demo.bulk import Generator
 from helpwire.demo.world import World
+from helpwire.mail.models import Mailbox
 from helpwire.tickets import tags
 from helpwire.tickets.models import CustomField
 from helpwire.workspace.models import SavedView
@@ -109,6 +110,13 @@ def _channels(groups: dict[str, Group]) -> dict[str, Channel]:
     for kind, name, group in c.CHANNELS:
         channels[name] = Channel.objects.get_or_create(
             name=name, defaults={"kind": kind, "default_group": groups[group]})[0]
+    # The demo mailbox is fed only by `helpwire mail deliver` (no IMAP, no SMTP: replies to
+    # it show as failed with the reason until an admin enters an SMTP server).
+    mail_channel = channels[c.MARKER_CHANNEL]
+    if not Mailbox.objects.filter(channel=mail_channel).exists():
+        mail_channel.config = {"address": c.DEMO_MAILBOX}
+        mail_channel.save(update_fields=["config"])
+        Mailbox.objects.create(channel=mail_channel, address=c.DEMO_MAILBOX)
     return channels
 
 
