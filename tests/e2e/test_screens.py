@@ -21,7 +21,8 @@ SCREENS = [
     "/search/?q=зарплата", "/tickets/{main}/", "/tickets/{other}/", "/clients/{client}/",
     "/tickets/new/", "/notifications/", "/preferences/", "/settings/", "/settings/agents/",
     "/settings/agents/new/", "/settings/groups/", "/settings/channels/", "/settings/tags/",
-    "/settings/fields/", "/settings/templates/",
+    "/settings/fields/", "/settings/templates/", "/settings/mailboxes/",
+    "/settings/mailboxes/new/", "/settings/mailboxes/quarantine/",
 ]
 # Catch CSP violations in the page itself (they also reach the console, but not always).
 WATCH = """
