@@ -52,6 +52,7 @@ def victim(ticket, agent, inbound, support):
     return {
         "ticket": ticket, "number": ticket.number, "client": ticket.client,
         "attachment": with_file.messages.get().attachments.get(), "view": view, "job": job,
+        "message": with_file.messages.get(),
         "tag": Tag.objects.create(name="Секрет"),
         "template": ReplyTemplate.objects.create(title="Т", body="Тело"),
     }
@@ -60,7 +61,7 @@ def victim(ticket, agent, inbound, support):
 def _fill(route: str, name: str, v: dict[str, Any]) -> str | None:
     """The URL of a pattern with the victim's objects, or None for public/parameterless."""
     kinds = {"tickets/": "ticket", "clients/": "client", "views/": "view",
-             "bulk/jobs/": "job", "attachments/": "attachment",
+             "bulk/jobs/": "job", "attachments/": "attachment", "messages/": "message",
              "settings/tags/": "tag", "settings/templates/": "template"}
     url = route
     for param in re.findall(r"<(?:\w+:)?(\w+)>", route):

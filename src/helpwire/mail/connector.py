@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent
 from helpwire.clients.models import Identity
@@ -28,7 +29,7 @@ from helpwire.connectors.base import (
     PermanentFailure,
     TemporaryFailure,
 )
-from helpwire.connectors.models import ChannelKind
+from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.registry import register
 from helpwire.conversations.rendering import render
 from helpwire.conversations.sanitize import html_to_text
@@ -66,7 +67,7 @@ def compose(mailbox: Mailbox, out: OutboundMessage) -> tuple[EmailMessage, list[
     ticket = Ticket.objects.select_related("client").get(pk=out.ticket_id)
     to = _recipient(ticket, out.recipients.get("email", ""))
     if not to:
-        raise PermanentFailure("the client has no email address")
+        raise PermanentFailure(_("The client has no email address."))
     ours = loops.own_addresses()
     cc = [a for a in dict.fromkeys([*out.cc, *Participant.objects.filter(ticket=ticket)
                                      .values_list("address", flat=True)])
@@ -146,9 +147,13 @@ class EmailConnector(Connector):
         mailbox = (Mailbox.objects.select_related("channel")
                    .filter(channel_id=message.channel_id).first())
         if mailbox is None:
-            raise PermanentFailure(f"channel {message.channel_id} has no mailbox settings")
+            name = Channel.objects.filter(pk=message.channel_id).values_list(
+                "name", flat=True).first()
+            raise PermanentFailure(_("Channel %(channel)s has no mailbox settings.")
+                                   % {"channel": name or message.channel_id})
         if not mailbox.smtp_host:
-            raise PermanentFailure(f"mailbox {mailbox.address} has no SMTP server set")
+            raise PermanentFailure(_("Mailbox %(address)s has no SMTP server set.")
+                                   % {"address": mailbox.address})
         mime, recipients = compose(mailbox, message)
         try:
             smtp = open_smtp(mailbox)
