@@ -75,7 +75,7 @@ class MailboxForm(forms.Form):
                                 help_text=_("Empty: the server takes mail without logging in."))
     smtp_password = _password(_("SMTP password"))
 
-    auth = forms.ChoiceField(label=_("Sign-in"), choices=AuthKind.choices, required=False,
+    auth = forms.ChoiceField(label=_("Sign in with"), choices=AuthKind.choices, required=False,
                              initial=AuthKind.PASSWORD)
     oauth_provider = forms.ChoiceField(
         label=_("OAuth2 provider"), required=False,
