@@ -4,14 +4,16 @@ threaded, quarantined — never lost [CH1]."""
 from __future__ import annotations
 
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
-from helpwire.clients.models import Identity
+from helpwire.clients.models import Company, CompanyDomain, Identity
 from helpwire.core.actors import Actor
 from helpwire.mail.actions import create_mailbox, release
 from helpwire.mail.intake import deliver, read_raw
 from helpwire.mail.models import Participant, RawMail, RawState
+from helpwire.mail.tasks import poll_due
 from helpwire.tickets.models import Message, ThreadKey, Ticket
 
 
@@ -216,3 +218,27 @@ def test_it_shows_the_original_to_those_who_see_the_ticket(box, browser_as, admi
     assert got.status_code == 200 and got.content == raw
     assert got["Content-Disposition"].startswith("attachment")
     assert browser_as(other_agent).get(f"/messages/{out.message_id}/original/").status_code == 404
+
+
+def test_it_books_each_due_mailbox_for_one_sweep_only(db):
+    for n in range(2):
+        create_mailbox(actor=Actor.system("test"), address=f"p{n}@shop.test",
+                       imap_host="imap.shop.test", imap_password="pw", poll_seconds=60)
+    create_mailbox(actor=Actor.system("test"), address="pipe@shop.test")  # no IMAP: never
+    assert poll_due() == 2
+    assert poll_due() == 0  # booked a minute ahead
+
+
+def test_it_flags_mail_from_an_internal_companys_domain_as_internal(box):
+    company = Company.objects.create(name="Наш склад", is_internal=True)
+    CompanyDomain.objects.create(company=company, domain="warehouse.example.ru")
+    out = deliver(mailbox=box, raw=mail(frm="Кладовщик <stock@warehouse.example.ru>"))
+    assert Ticket.objects.get(pk=out.ticket_id).is_internal
+
+
+def test_it_quarantines_the_corpus_message_over_the_limit(box, settings):
+    settings.HELPWIRE_MAIL_MAX_BYTES = 200_000
+    corpus = Path(__file__).parent / "corpus"
+    raw = next(corpus.glob("46-*.eml")).read_bytes()
+    out = deliver(mailbox=box, raw=raw)
+    assert out.state == RawState.QUARANTINED and read_raw(out.raw) == raw
