@@ -87,8 +87,9 @@ class MailboxForm(forms.Form):
     oauth_tenant = forms.CharField(label=_("Microsoft tenant"), max_length=100, required=False,
                                    help_text=_("Your directory id or domain; empty: common."))
     oauth_authorize_url = forms.URLField(label=_("Authorization URL"), required=False,
+                                         assume_scheme="https",
                                          help_text=_("Only for another provider."))
-    oauth_token_url = forms.URLField(label=_("Token URL"), required=False,
+    oauth_token_url = forms.URLField(label=_("Token URL"), required=False, assume_scheme="https",
                                      help_text=_("Only for another provider."))
     oauth_scope = forms.CharField(label=_("Scope"), max_length=500, required=False,
                                   help_text=_("Empty: what the provider needs for mail."))
