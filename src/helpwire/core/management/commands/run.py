@@ -35,8 +35,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=None,
+                            help="HTTP worker processes (see `helpwire web`).")
 
-    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+    def handle(self, *args: Any, host: str, port: int, workers: int | None = None,
+               **options: Any) -> None:
         base = base_url(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -44,7 +47,8 @@ class Command(BaseCommand):
         # Links that leave Helpwire (emails) name this address: the children get it.
         env = {**os.environ, "HELPWIRE_BASE_URL": base}
         children = {
-            "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)],
+            "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port),
+                                     *(["--workers", str(workers)] if workers else [])],
                                     env=env),
             "worker": subprocess.Popen([*me, "worker", "--verbosity", "0"], env=env),
         }

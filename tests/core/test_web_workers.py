@@ -1,0 +1,74 @@
+"""``helpwire web --workers N`` [#11 item 3]: several HTTP processes with Redis (presence
+and rate limits shared there); refused without it, where they would split them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.helpwire_process import free_port
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def _env(data: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "HELPWIRE_DATA_DIR": str(data), **extra}
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_it_refuses_several_web_workers_without_redis(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "helpwire", "web", "--workers", "2"],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "REDIS_URL" in out.stderr
+
+
+def test_it_serves_from_several_processes_with_redis(tmp_path):
+    if not _redis_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    env = _env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/15")
+    subprocess.run([sys.executable, "-m", "helpwire", "migrate", "-v0"], env=env, check=True,
+                   timeout=120)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "helpwire", "web", "--port", str(port),
+                             "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                            timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the web server never answered"
+                time.sleep(0.5)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        # uvicorn's supervisor keeps N worker processes (plus, on some versions, a
+        # resource tracker): at least two serve.
+        assert len(children) >= 2
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
