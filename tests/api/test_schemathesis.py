@@ -22,6 +22,8 @@ CHECKS = ",".join([
 ])
 
 
+# About two and a half minutes: run once per CI, in the PostgreSQL pass.
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_it_survives_schemathesis(live_server, admin, inbound, settings, tmp_path: Path):
     st = shutil.which("st", path=str(Path(sys.executable).parent))
