@@ -10,6 +10,7 @@ import pytest
 
 from helpwire.clients.models import Company, CompanyDomain, Identity
 from helpwire.core.actors import Actor
+from helpwire.mail import intake
 from helpwire.mail.actions import create_mailbox, release
 from helpwire.mail.intake import deliver, read_raw
 from helpwire.mail.models import Participant, RawMail, RawState
@@ -242,3 +243,17 @@ def test_it_quarantines_the_corpus_message_over_the_limit(box, settings):
     raw = next(corpus.glob("46-*.eml")).read_bytes()
     out = deliver(mailbox=box, raw=raw)
     assert out.state == RawState.QUARANTINED and read_raw(out.raw) == raw
+
+
+def test_it_quarantines_a_mail_that_trips_a_bug_and_takes_the_next(box, monkeypatch):
+    real = intake._ingest
+
+    def broken(raw_mail, parsed, *args, **kwargs):
+        if parsed.subject == "ломает":
+            raise KeyError("a bug")
+        return real(raw_mail, parsed, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "_ingest", broken)
+    bad = deliver(mailbox=box, raw=mail(subject="ломает"))
+    assert bad.state == RawState.QUARANTINED and "a bug" in bad.reason
+    assert deliver(mailbox=box, raw=mail(msgid="<next@x>")).state == RawState.TAKEN

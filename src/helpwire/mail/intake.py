@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from helpwire.accounts import reply_tokens
@@ -111,6 +111,17 @@ def take_in(raw_mail: RawMail, *, raw: bytes | None = None, force: bool = False)
     raw_mail.sender = parsed.from_email[:320]
     raw_mail.subject = parsed.subject[:500]
     raw_mail.message_id_header = (parsed.message_id or "")[:500]
+    try:
+        return _route(raw_mail, parsed, force=force)
+    except (DatabaseError, OSError):
+        raise  # temporary: the MTA or the next poll tries again
+    except Exception as exc:  # a bug on one mail must not lose it or stall the next one
+        logger.exception("mail %s could not be taken in", raw_mail.pk)
+        return _settle(raw_mail, RawState.QUARANTINED,
+                       f"could not be taken in: {exc!r}"[:2000])
+
+
+def _route(raw_mail: RawMail, parsed: ParsedMail, *, force: bool) -> Outcome:
     mailbox = raw_mail.mailbox
     if parsed.from_email in loops.own_addresses():
         return _settle(raw_mail, RawState.IGNORED, "from one of our own mailboxes")
