@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from helpwire.accounts import reply_tokens
-from helpwire.accounts.models import Agent, Notification
+from helpwire.accounts.models import Agent, Notification, Role
 
 
 def ticket_url(ticket_id: int) -> str:
@@ -40,6 +40,12 @@ def notify(*, agent: Agent, kind: str, ticket_id: int | None, text: str | Callab
     if email and agent.email:
         transaction.on_commit(lambda: send_notification_email.enqueue(note.pk))
     return note
+
+
+def notify_admins(*, kind: str, text: Callable[[], str], email: bool = True) -> None:
+    """The same notice to every active admin, each in his own language."""
+    for admin in Agent.objects.filter(role=Role.ADMIN, is_active=True):
+        notify(agent=admin, kind=kind, ticket_id=None, text=text, email=email)
 
 
 @task()

@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
-from helpwire.accounts.models import Agent, Notification, Role
-from helpwire.accounts.notify import notify
+from helpwire.accounts.models import Notification
+from helpwire.accounts.notify import notify_admins
 from helpwire.mail import crypto, intake, oauth
 from helpwire.mail.models import AuthKind, Mailbox, Security
 
@@ -140,10 +140,9 @@ def poll_and_record(mailbox_id: int) -> PollResult:
 
 
 def _alert(mailbox: Mailbox, error: str) -> None:
-    for admin in Agent.objects.filter(role=Role.ADMIN, is_active=True):
-        notify(agent=admin, kind=Notification.Kind.MAIL, ticket_id=None,
-               text=lambda: _("Mailbox %(address)s cannot be checked: %(error)s")
-               % {"address": mailbox.address, "error": error[:300]})
+    notify_admins(kind=Notification.Kind.MAIL,
+                  text=lambda: _("Mailbox %(address)s cannot be checked: %(error)s")
+                  % {"address": mailbox.address, "error": error[:300]})
 
 
 def _in_thread(mailbox_id: int) -> PollResult:

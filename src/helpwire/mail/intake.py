@@ -315,6 +315,6 @@ def _settle(raw_mail: RawMail, state: str, reason: str, *, message: Message | No
     if state == RawState.QUARANTINED:
         logger.warning("mail %s quarantined: %s", raw_mail.pk, reason)
         if alert:
-            loops.alert_admins(raw_mail, reason)
+            loops.alert_admins(reason)
     return Outcome(raw=raw_mail, state=state, reason=reason,
                    message_id=message.pk if message else None)

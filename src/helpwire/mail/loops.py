@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from helpwire.accounts.models import Agent, Notification, Role
-from helpwire.accounts.notify import notify
+from helpwire.accounts.models import Notification
+from helpwire.accounts.notify import notify_admins
 from helpwire.core import advisory
 from helpwire.mail.models import AutoReply, Mailbox
 
@@ -93,9 +93,7 @@ def flood_reason(sender: str) -> str:
             f"{sender} in an hour: held until an admin releases it")
 
 
-def alert_admins(raw_mail: object, reason: str) -> None:
-    """Tell every active admin (in his language) that mail is being held."""
-    for admin in Agent.objects.filter(role=Role.ADMIN, is_active=True):
-        notify(agent=admin, kind=Notification.Kind.MAIL, ticket_id=None,
-               text=lambda: _("Mail held in quarantine: %(reason)s") % {"reason": reason},
-               email=False)
+def alert_admins(reason: str) -> None:
+    """Tell the admins that mail is being held."""
+    notify_admins(kind=Notification.Kind.MAIL, email=False,
+                  text=lambda: _("Mail held in quarantine: %(reason)s") % {"reason": reason})

@@ -88,10 +88,6 @@ class Mailbox(models.Model):
     def domain(self) -> str:
         return self.address.rpartition("@")[2].lower()
 
-    @property
-    def polls(self) -> bool:
-        return bool(self.imap_host)
-
 
 class RawState(models.TextChoices):
     STORED = "stored", _("stored")  # the bytes are safe; not yet taken in
