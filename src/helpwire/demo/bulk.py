@@ -214,7 +214,10 @@ class Generator:
             if rng.random() < 0.25:
                 step("note", 20 * MINUTE)
             step("reply", 2 * HOUR)
-            if rng.random() < 0.4:
+            # A few more exchanges (1.4 on average: ~5 messages a ticket, as in the seeds).
+            exchanges = 0
+            while exchanges < 8 and rng.random() < 0.58:
+                exchanges += 1
                 step("inbound", 10 * HOUR, 5 * MINUTE)
                 if status != OPEN or rng.random() < 0.5:
                     step("answer", 3 * HOUR)

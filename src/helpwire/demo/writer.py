@@ -1,4 +1,5 @@
-"""Writing planned demo rows fast: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
+"""Writing planned demo rows fast: ``COPY`` on PostgreSQL, one prepared ``executemany`` on
+SQLite (``bulk_create`` compiles every value of every row: ~350 tickets/s against ~2,000).
 
 Rows are plain dicts of column values (attribute names: ``ticket_id``, not ``ticket``).
 Columns a row leaves out get the model field's default, so a field added to a model later
@@ -9,6 +10,7 @@ needs no change here. Primary keys of rows that others point at are reserved up 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
@@ -57,12 +59,16 @@ def write(rows: Rows) -> None:
             continue
         if connection.vendor == "postgresql":
             _copy(model, items)
+        elif connection.vendor == "sqlite":
+            _executemany(model, items)
         else:
             model._default_manager.bulk_create([model(**row) for row in items],
                                                batch_size=INSERT_BATCH)
 
 
-def _copy(model: type[models.Model], items: list[dict[str, Any]]) -> None:
+def _columns(model: type[models.Model], items: list[dict[str, Any]]
+             ) -> tuple[list[models.Field[Any, Any]], dict[str, Any]]:
+    """The fields to write and the database values of those the rows leave out."""
     given = items[0].keys()
     fields = [f for f in model._meta.concrete_fields
               if not getattr(f, "generated", False)
@@ -70,6 +76,37 @@ def _copy(model: type[models.Model], items: list[dict[str, Any]]) -> None:
     blank = model()  # pre_save gives defaults, auto_now fields included
     defaults = {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection)
                 for f in fields if f.attname not in given}
+    return fields, defaults
+
+
+def _executemany(model: type[models.Model], items: list[dict[str, Any]]) -> None:
+    fields, defaults = _columns(model, items)
+    # Only values SQLite cannot take as they are go through the field's conversion.
+    plain = (models.IntegerField, models.CharField, models.TextField, models.BooleanField,
+             models.ForeignKey, models.FloatField)
+    convert = {f.attname: (_utc_text if isinstance(f, models.DateTimeField) else
+                           (lambda v, f=f, db=connection: f.get_db_prep_save(v, db)))
+               for f in fields if f.attname not in defaults and not isinstance(f, plain)}
+    names = [f.attname for f in fields]
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(model._meta.db_table)} "  # noqa: S608
+           f"({', '.join(qn(str(f.column)) for f in fields)}) "
+           f"VALUES ({', '.join('?' for _ in fields)})")
+    values = [[(convert[n](row[n]) if n in convert else row[n]) if n in row else defaults[n]
+               for n in names] for row in items]
+    connection.ensure_connection()
+    connection.connection.executemany(sql, values)
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """What Django's SQLite backend stores for an aware datetime, without its per-value
+    machinery (a fifth of the load's time)."""
+    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _copy(model: type[models.Model], items: list[dict[str, Any]]) -> None:
+    fields, defaults = _columns(model, items)
+    given = items[0].keys()
     # JSON values need the database adapter; everything else goes in as it is.
     json = [f for f in fields if isinstance(f, models.JSONField) and f.attname in given]
     names = [f.attname for f in fields]
