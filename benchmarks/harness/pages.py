@@ -1,0 +1,150 @@
+"""Workloads 2 and 3: the agent's queue (page 1 and a deep page), the ticket page, the API
+list (page 1 and 21) and search, over HTTP on loopback as a logged-in agent — Helpwire and,
+with ``--peer``, django-helpdesk at the same size."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import urllib.parse
+from typing import Any
+
+from harness import data
+from harness.common import PYTHON, ROOT, WORK, Target
+from harness.http import Client, background, free_port
+
+RUNS = 60
+DEEP = 20  # the deep page: the 20th page of 50 rows
+HTMX = {"HX-Request": "true"}
+ABSENT = "ксилофонщик"
+
+# Words by class, picked from the loaded data (and their number of matching tickets).
+WORDS_CODE = """
+import json, random
+from helpwire.tickets.models import Message, Ticket
+import pymorphy3
+rng = random.Random(7)
+top = Ticket.objects.order_by('-pk').values_list('pk', flat=True).first()
+ids = [rng.randint(1, top) for _ in range(400)]
+seen = {}
+for tid, text in Message.objects.filter(ticket_id__in=ids).values_list('ticket_id', 'body_text'):
+    for w in text.lower().replace(',', ' ').replace('.', ' ').split():
+        if len(w) > 5 and all('а' <= c <= 'я' or c == 'ё' for c in w):
+            seen.setdefault(w, set()).add(tid)
+ranked = sorted(((w, len(t)) for w, t in seen.items()), key=lambda kv: (-kv[1], kv[0]))
+n = len(set(ids))
+half = min(ranked, key=lambda kv: abs(kv[1] / n - 0.5))[0]
+one = min((kv for kv in ranked if kv[1] >= 2), key=lambda kv: abs(kv[1] / n - 0.02))[0]
+forms = [f.word for f in pymorphy3.MorphAnalyzer().parse(one)[0].lexeme
+         if f.word != one and len(f.word) > 4]
+rare = [w for w, k in ranked if k == 1]
+print(json.dumps({'rare': rare[len(rare) // 2] if rare else one, '~1%': one, '~50%': half,
+                  'inflected': forms[len(forms) // 2] if forms else one, 'absent': 'ABSENT'},
+                 ensure_ascii=False))
+""".replace("ABSENT", ABSENT)
+
+
+def _deep_rows(client: Client, base: str, pages: int) -> tuple[str, int]:
+    """The rows-partial URL of page ``pages`` of a list (following its next-page links), and
+    the page reached when the list is shorter."""
+    url, reached = base, 1
+    _status, body = client.get(url)
+    for _ in range(pages - 1):
+        match = re.search(rb'hx-get="([^"]*cursor=[^"]*)"', body)
+        if not match:
+            break
+        url = html.unescape(match.group(1).decode())
+        _status, body = client.get(url, HTMX)
+        reached += 1
+    return url, reached
+
+
+def _api_deep(client: Client, token: str, pages: int) -> tuple[str, int]:
+    headers = {"Authorization": f"Bearer {token}"}
+    url, reached = "/api/v1/tickets?limit=50", 1
+    for _ in range(pages - 1):
+        _status, body = client.get(url, headers)
+        cursor = json.loads(body).get("next_cursor")
+        if not cursor:
+            break
+        url = "/api/v1/tickets?limit=50&cursor=" + urllib.parse.quote(cursor)
+        reached += 1
+    return url, reached
+
+
+def words(t: Target) -> dict[str, str]:
+    cache = t.data_dir / "words.json"
+    if not cache.exists():
+        cache.write_text(json.dumps(t.python_json(WORDS_CODE), ensure_ascii=False))
+    return dict(json.loads(cache.read_text()))
+
+
+def token(t: Target) -> str:
+    cache = t.data_dir / "token.txt"
+    if not cache.exists():
+        who = data.agent(t)["admin"]
+        out = t.helpwire("token", "create", "--email", who, "--name", "bench")
+        cache.write_text(out.stdout.strip().splitlines()[-1])
+    return cache.read_text().strip()
+
+
+def helpwire_pages(t: Target, *, search: bool, runs: int = RUNS) -> dict[str, Any]:
+    info = data.agent(t)
+    port = free_port()
+    log = WORK / "logs" / f"web-{t.name}.log"
+    env = t.env()
+    cmd = [str(PYTHON), "-m", "helpwire", "web", "--port", str(port), "--workers", "1"]
+    out: dict[str, Any] = {"tickets": info["tickets"], "agent_open": info["open"]}
+    with background(cmd, env=env, log=log, port=port, ready_path="/healthz"):
+        client = Client(port)
+        client.login("/login/", info["email"], info["password"])
+        if search:
+            for kind, word in words(t).items():
+                q = urllib.parse.quote(word)
+                out[f"search {kind}"] = {"word": word, **client.time([f"/search/?q={q}"],
+                                                                       runs=runs // 2)}
+            return out
+        out["queue p1"] = client.time(["/queues/mine/"], runs=runs)
+        deep, reached = _deep_rows(client, "/queues/solved/", DEEP)
+        out["queue p1 rows"] = client.time(["/queues/solved/?partial=rows"], runs=runs,
+                                           headers=HTMX)
+        out[f"queue p{reached} rows"] = client.time([deep], runs=runs, headers=HTMX)
+        _status, body = client.get("/queues/mine/")
+        ids = list(dict.fromkeys(re.findall(rb'href="/tickets/(\d+)/"', body)))[:20]
+        out["ticket page"] = client.time([f"/tickets/{int(i)}/" for i in ids], runs=runs)
+        api = Client(port)
+        headers = {"Authorization": f"Bearer {token(t)}"}
+        out["api list p1"] = api.time(["/api/v1/tickets?limit=50"], runs=runs, headers=headers)
+        deep_api, reached = _api_deep(api, token(t), DEEP + 1)
+        out[f"api list p{reached}"] = api.time([deep_api], runs=runs, headers=headers)
+    return out
+
+
+def peer_pages(t: Target, *, search: bool, runs: int = RUNS) -> dict[str, Any]:
+    info = data.ensure_peer(t)
+    urls = data.last_json(data.peer(t, "urls"))
+    port = free_port()
+    log = WORK / "logs" / f"peer-{t.name}.log"
+    cmd = ["python3", str(ROOT / "benchmarks" / "peer" / "peer.py"), "serve", "--home",
+           str(data.peer_home(t)), "--db", t.db, "--pg-db",
+           f"peerbench_{t.pg_name.split('_', 1)[1]}", "--port", str(port)]
+    out: dict[str, Any] = {"version": info.get("version"), "tickets": info.get("tickets")}
+    with background(cmd, env=dict(os.environ), log=log, port=port,
+                    ready_path=urls["login"]):
+        client = Client(port)
+        client.login(urls["login"], urls["username"], urls["password"])
+        if search:
+            for kind, word in words(t).items():
+                path = urls["search"].replace("{q}", urllib.parse.quote(word))
+                out[f"search {kind}"] = {"word": word, **client.time([path], runs=runs // 2)}
+            return out
+        for key in ("list", "list_rows", "list_deep"):
+            if urls.get(key):
+                out[key] = client.time([urls[key]], runs=runs)
+        if urls.get("ticket"):
+            ids = list(range(1, 21))
+            out["ticket page"] = client.time([urls["ticket"].replace("{id}", str(i))
+                                              for i in ids], runs=runs)
+    return out
