@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -94,6 +95,9 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+LAST_USED_STEP = timedelta(minutes=1)
+
+
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only its SHA-256 digest is stored."""
 
@@ -130,7 +134,11 @@ class ApiToken(models.Model):
         )
         if token is None:
             return None
-        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # "Last used" to the minute: a write on every request would make each API read a
+        # writer (on SQLite, a turn at the one write lock) for a date shown in settings.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_STEP:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.agent
 
 
