@@ -1,0 +1,8 @@
+"""WSGI entry for gunicorn: ``gunicorn peer_site.wsgi`` from benchmarks/peer/."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_site.settings")
+application = get_wsgi_application()
