@@ -119,6 +119,8 @@ def _text_part(body: str, charset: str, encoding: str) -> MIMEText:
         return part
     cs.body_encoding = QP if encoding == "quoted-printable" else BASE64
     part = MIMEText("", "plain")
+    # MIMEText("") already says 7bit; with that header set_payload would not encode at all.
+    del part["Content-Transfer-Encoding"]
     part.set_payload(body, cs)
     return part
 
