@@ -69,10 +69,13 @@ def peer_home(t: Target) -> Path:
     return WORK / "peer" / t.name
 
 
+def peer_args(t: Target) -> list[str]:
+    return ["--home", str(peer_home(t)), "--db", t.db,
+            "--pg-db", f"peerbench_{label(t.size).lower()}"]
+
+
 def peer(t: Target, *args: str, capture: bool = True) -> str:
-    cmd = ["python3", str(PEER), args[0],
-           "--home", str(peer_home(t)), "--db", t.db,
-           "--pg-db", f"peerbench_{label(t.size).lower()}", *args[1:]]
+    cmd = ["python3", str(PEER), args[0], *peer_args(t), *args[1:]]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=capture, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"peer {' '.join(args)} failed:\n{(out.stderr or '')[-3000:]}")
@@ -90,7 +93,7 @@ def ensure_peer(t: Target) -> dict[str, Any]:
         return dict(json.loads(marker.read_text()))
     ensure_helpwire(t)
     peer_home(t).mkdir(parents=True, exist_ok=True)
-    version = peer(t, "install").strip().splitlines()[-1]
+    version = last_json(peer(t, "install"))["version"]
     export = WORK / "data" / f"export-{t.name}.jsonl"
     if not export.exists():
         print(f"· exporting Helpwire {t.name} for the peer", flush=True)
