@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, default=180,
                         help="start no new cell after this long (resume later)")
     parser.add_argument("--show", action="store_true", help="print every measured cell")
+    parser.add_argument("--prepare", action="store_true",
+                        help="only load the datasets (and the peer's, with --peer)")
     args = parser.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s]
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
@@ -71,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         cells = [(parse_size(k.split("/")[0]), k.split("/")[1], k.split("/")[2], v)
                  for k, v in state["cells"].items()]
         print(report.table(cells, state.get("peer_version")))
+        return 0
+    if args.prepare:
+        for size in sizes:
+            for db in dbs:
+                data.ensure_helpwire(Target(size, db))
+                if args.peer:
+                    data.ensure_peer(Target(size, db))
         return 0
     info = machine()
     began, seed = time.monotonic(), int(time.time())

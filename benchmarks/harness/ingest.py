@@ -7,6 +7,7 @@ same corpus from a local directory."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -21,9 +22,11 @@ from tqdm import tqdm
 # The test suite's private Dovecot (its own config, ports and folders).
 from tests.mail.servers import DovecotServer, TlsCert, require_dovecot
 
-PIPE_SAMPLE = 300  # messages through one process each (bounded: ~0.4 s of start-up apiece)
+# Messages through one process each (bounded: each pays Django's start-up) and in all;
+# the environment can shrink both for a quick try of the harness itself.
+PIPE_SAMPLE = int(os.environ.get("BENCH_PIPE_SAMPLE", "300"))
 PIPE_CONCURRENCY = 2  # an MTA delivers a few at a time
-COUNT = 5000
+COUNT = int(os.environ.get("BENCH_CORPUS", "5000"))
 
 CHECK_CODE = """
 import hashlib, json, sys
