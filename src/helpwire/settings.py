@@ -114,6 +114,9 @@ if _database_url:
     # pool off (behind PgBouncer in transaction mode, say).
     _pool_size = int(os.environ.get("HELPWIRE_DB_POOL_SIZE", "8"))
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a pool that gets over a restart of the server (its docstring).
+        DATABASES["default"]["ENGINE"] = "helpwire.core.postgresql"
     if _pool_size > 0:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1, "max_size": _pool_size,

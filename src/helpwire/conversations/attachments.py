@@ -71,10 +71,16 @@ class Prepared:
 def _write_durably(relative: str, content: bytes) -> None:
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(target, "xb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        # A full disk takes part of the bytes: the half-written file goes at once, not in
+        # an hour, when the space is needed most (tests/faults/test_disk_full.py).
+        target.unlink(missing_ok=True)
+        raise
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)  # the new name itself must survive a crash
@@ -86,19 +92,24 @@ def prepare(items: tuple[InboundAttachment, ...] | list[InboundAttachment]) -> l
     """Write the files (those within the limit) before the transaction; an inbound file over
     the limit becomes a row that says why it is missing, so nothing vanishes silently."""
     limit = settings.HELPWIRE_MAX_ATTACHMENT_BYTES
-    out = []
-    for item in items:
-        now = timezone.now()
-        p = Prepared(id=uuid.uuid4(), filename=safe_filename(item.filename),
-                     content_type=(item.content_type or "")[:255], size=len(item.content),
-                     created_at=now, content_id=item.content_id[:255])
-        if len(item.content) > limit:
-            p.rejected_reason = _("larger than the %(limit)s limit") % {
-                "limit": filesizeformat(limit)}
-        else:
-            p.path = f"{now:%Y/%m}/{p.id.hex}"
-            _write_durably(p.path, item.content)
-        out.append(p)
+    out: list[Prepared] = []
+    try:
+        for item in items:
+            now = timezone.now()
+            p = Prepared(id=uuid.uuid4(), filename=safe_filename(item.filename),
+                         content_type=(item.content_type or "")[:255],
+                         size=len(item.content), created_at=now,
+                         content_id=item.content_id[:255])
+            if len(item.content) > limit:
+                p.rejected_reason = _("larger than the %(limit)s limit") % {
+                    "limit": filesizeformat(limit)}
+            else:
+                p.path = f"{now:%Y/%m}/{p.id.hex}"
+                _write_durably(p.path, item.content)
+            out.append(p)
+    except BaseException:
+        discard(out)  # the message's other files, written before the disk filled up
+        raise
     return out
 
 

@@ -62,10 +62,16 @@ def _store(raw: bytes) -> str:
     relative = f"{now:%Y/%m/%d}/{uuid.uuid4().hex}.eml"
     path = mail_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(path, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        # A full disk takes part of the bytes: no half-written mail stays behind (the MTA
+        # keeps its copy and tries again; tests/faults/test_disk_full.py).
+        path.unlink(missing_ok=True)
+        raise
     fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(fd)

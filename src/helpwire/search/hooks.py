@@ -34,6 +34,13 @@ def _guarded(func: Callable[[Event], None]) -> Callable[[Event], None]:
             with transaction.atomic():
                 func(event)
         except Exception:
+            if transaction.get_rollback():
+                # The savepoint could not be rolled back: the connection is gone (PostgreSQL
+                # restarted) and the whole write with it. Swallowed, the caller went on as
+                # if it had been stored — Django rolls back quietly at the end of the block
+                # — and the API answered 404, or 201, for a ticket that was never stored
+                # (tests/faults/test_pg_restart.py). The write fails instead, and is retried.
+                raise
             logger.exception("search index update failed for event %s (%s)",
                              event.pk, event.kind)
 
