@@ -127,7 +127,7 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "helpwire.core.sqlite",  # Django's, with a queue for writers
             "NAME": str(DATA_DIR / "helpwire.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web process read while the worker writes; IMMEDIATE takes
