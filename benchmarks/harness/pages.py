@@ -36,9 +36,13 @@ for tid, text in Message.objects.filter(ticket_id__in=ids).values_list('ticket_i
 ranked = sorted(((w, len(t)) for w, t in seen.items()), key=lambda kv: (-kv[1], kv[0]))
 n = len(set(ids))
 half = min(ranked, key=lambda kv: abs(kv[1] / n - 0.5))[0]
-one = min((kv for kv in ranked if kv[1] >= 2), key=lambda kv: abs(kv[1] / n - 0.02))[0]
-forms = [f.word for f in pymorphy3.MorphAnalyzer().parse(one)[0].lexeme
-         if f.word != one and len(f.word) > 4]
+morph = pymorphy3.MorphAnalyzer()
+def noun(w):
+    return 'NOUN' in morph.parse(w)[0].tag
+# A noun, so that it has other forms to search by.
+near = sorted((kv for kv in ranked if kv[1] >= 2), key=lambda kv: abs(kv[1] / n - 0.02))
+one = next((w for w, k in near[:40] if noun(w)), near[0][0])
+forms = [f.word for f in morph.parse(one)[0].lexeme if f.word != one and len(f.word) > 4]
 rare = [w for w, k in ranked if k == 1]
 print(json.dumps({'rare': rare[len(rare) // 2] if rare else one, '~1%': one, '~50%': half,
                   'inflected': forms[len(forms) // 2] if forms else one, 'absent': 'ABSENT'},
