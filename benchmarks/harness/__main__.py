@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, default=180,
                         help="start no new cell after this long (resume later)")
     parser.add_argument("--show", action="store_true", help="print every measured cell")
+    parser.add_argument("--record", action="store_true",
+                        help="append the kept cells of --sizes/--db to RESULTS.md")
     parser.add_argument("--prepare", action="store_true",
                         help="only load the datasets (and the peer's, with --peer)")
     args = parser.parse_args(argv)
@@ -73,6 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         cells = [(parse_size(k.split("/")[0]), k.split("/")[1], k.split("/")[2], v)
                  for k, v in state["cells"].items()]
         print(report.table(cells, state.get("peer_version")))
+        return 0
+    if args.record:
+        # The kept cells of an interrupted run, as a section (their own dates say when).
+        cells = [(parse_size(k.split("/")[0]), k.split("/")[1], k.split("/")[2], v)
+                 for k, v in state["cells"].items()
+                 if parse_size(k.split("/")[0]) in sizes and k.split("/")[1] in dbs]
+        report.append(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+                      + " — kept cells of an interrupted run", machine(),
+                      report.table(cells, state.get("peer_version")))
         return 0
     if args.prepare:
         for size in sizes:
