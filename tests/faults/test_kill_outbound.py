@@ -107,10 +107,11 @@ def test_it_sends_every_queued_reply_at_least_once_when_workers_are_killed(
 
         # What a live worker can take goes out now; what a dead one held (its task claimed,
         # its lease on the message) waits for the delivery sweep.
+        # (django-tasks-db stores "no delay" as the largest date.)
         wait_for(lambda: not query(fault_db, "SELECT 1 FROM django_tasks_database_dbtaskresult"
-                                             " WHERE status = 'READY' AND (run_after IS NULL "
-                                             "OR run_after <= now())"),
-                 timeout=120, what="the workers to take every task they can")
+                                             " WHERE status = 'READY' AND (run_after <= now() "
+                                             "OR run_after > now() + interval '1000 years')"),
+                 timeout=60 + REPLIES, what="the workers to take every task they can")
         wait_for(lambda: not query(fault_db, "SELECT 1 FROM tickets_message WHERE "
                                              "lease_until > now()"),
                  timeout=30, what="the dead workers' leases to run out")
