@@ -140,7 +140,18 @@ class Client:
 
 
 def rss_mb(root_pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
+    """Resident memory of a process and all its descendants, in MB (shared pages counted in
+    every process that maps them)."""
+    return _tree_memory(root_pid)[0]
+
+
+def pss_mb(root_pid: int) -> float:
+    """Proportional set size of the tree, in MB: each shared page split among the processes
+    that share it, so the sum is what the tree really occupies."""
+    return _tree_memory(root_pid)[1]
+
+
+def _tree_memory(root_pid: int) -> tuple[float, float]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -150,15 +161,18 @@ def rss_mb(root_pid: int) -> float:
             except OSError:
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [root_pid]
+    rss = pss = 0
+    todo = [root_pid]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
         try:
-            with open(f"/proc/{pid}/status") as f:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
         except OSError:
             continue
-    return round(total / 1024, 1)
+    return round(rss / 1024, 1), round(pss / 1024, 1)

@@ -13,7 +13,7 @@ from typing import Any
 
 from harness import pages
 from harness.common import PYTHON, REDIS, WORK, Target
-from harness.http import background, free_port, rss_mb
+from harness.http import background, free_port, pss_mb, rss_mb
 
 LUA = Path(__file__).with_name("create.lua")
 CONNECTIONS = 8
@@ -67,13 +67,14 @@ def memory(t: Target) -> dict[str, Any]:
     with background(cmd, env=t.env(**extra), log=WORK / "logs" / f"run-{t.name}.log",
                     port=port, ready_path="/healthz") as proc:
         time.sleep(10)
-        idle = rss_mb(proc.pid)
-        peak = [idle]
+        idle, idle_pss = rss_mb(proc.pid), pss_mb(proc.pid)
+        peak, peak_pss = [idle], [idle_pss]
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
                 peak.append(rss_mb(proc.pid))
+                peak_pss.append(pss_mb(proc.pid))
                 time.sleep(0.25)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -82,5 +83,6 @@ def memory(t: Target) -> dict[str, Any]:
         time.sleep(3)  # the worker catches up with the events the load left
         done.set()
         sampler.join()
-    return {"idle_mb": idle, "peak_mb": max(peak), "with_redis": bool(extra),
+    return {"idle_mb": idle, "peak_mb": max(peak), "idle_pss_mb": idle_pss,
+            "peak_pss_mb": max(peak_pss), "with_redis": bool(extra),
             "load_per_s": load["per_s"]}

@@ -69,9 +69,13 @@ def rows(size: int, db: str, workload: str, cell: dict[str, Any]) -> list[Row]:
                     f"{hw['bad_status']} bad status, {hw['socket_errors']} socket errors",
                     "—", "—", _mark(ok, f"≥ {floor}/s, p99 < 200 ms, no errors")))
     elif workload == "memory":
+        pss = hw.get("peak_pss_mb")
         out.append(("`helpwire run` RSS idle / peak under load",
                     f"{hw['idle_mb']:g} / {hw['peak_mb']:g} MB", "—", "—",
                     _mark(hw["peak_mb"] < 400, "< 400 MB")))
+        if pss is not None:
+            out.append(("the same as PSS (shared pages split among the processes)",
+                        f"{hw['idle_pss_mb']:g} / {pss:g} MB", "—", "—", ""))
     elif workload == "ingest":
         pipe, imap, check = hw["pipe"], hw["imap"], hw["check"]
         out.append((f"mail deliver, a process each ({pipe['messages']} msgs, "
