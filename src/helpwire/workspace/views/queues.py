@@ -33,13 +33,17 @@ from helpwire.workspace.views.common import (
 )
 
 
-def sidebar(request: HttpRequest) -> dict[str, object]:
+def sidebar(request: HttpRequest, *, count_views: bool = False) -> dict[str, object]:
+    """The queues with their counts (a small read of the counter cells) and the saved
+    filters, counted only when asked: full pages ask the sidebar again once loaded."""
     agent = viewer(request)
+    views = lists.view_counts(agent, cheap_only=not count_views)
     return {
         "queues": queues.builtin(agent),
         "counts": queues.counts(agent),
         "channels": Channel.objects.filter(is_active=True).order_by("name"),
-        "saved_views": lists.view_counts(agent),
+        "saved_views": views,
+        "views_pending": any(v.count is None for v in views),
     }
 
 
@@ -218,7 +222,8 @@ def counts(request: HttpRequest) -> HttpResponse:
     """The sidebar alone, for live refreshes; it keeps the page's current list highlighted
     (htmx says which page asked)."""
     current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    context: dict[str, object] = {**sidebar(request), "slug": "", "active_channel": ""}
+    context: dict[str, object] = {**sidebar(request, count_views=True), "slug": "",
+                                  "active_channel": ""}
     try:
         match = resolve(current.path) if current.path else None
     except Resolver404:
