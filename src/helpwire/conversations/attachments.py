@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from helpwire.connectors.types import InboundAttachment
 from helpwire.core import periodic
+from helpwire.core.files import write_durably
 from helpwire.tickets.models import Attachment, Message
 
 logger = logging.getLogger("helpwire.attachments")
@@ -69,23 +70,7 @@ class Prepared:
 
 
 def _write_durably(relative: str, content: bytes) -> None:
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(target, "xb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        # A full disk takes part of the bytes: the half-written file goes at once, not in
-        # an hour, when the space is needed most (tests/faults/test_disk_full.py).
-        target.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the new name itself must survive a crash
-    finally:
-        os.close(dir_fd)
+    write_durably(Path(settings.MEDIA_ROOT) / relative, content)
 
 
 def prepare(items: tuple[InboundAttachment, ...] | list[InboundAttachment]) -> list[Prepared]:

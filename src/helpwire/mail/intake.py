@@ -13,7 +13,6 @@ pipe (``helpwire mail deliver``).
 from __future__ import annotations
 
 import logging
-import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
 from helpwire.conversations import ingest, reply
 from helpwire.conversations.sanitize import text_to_html
 from helpwire.core.actors import Actor
+from helpwire.core.files import write_durably
 from helpwire.mail import autoreply, bounces, forwarding, loops
 from helpwire.mail.models import Mailbox, Participant, RawMail, RawState
 from helpwire.mail.parse import NotAMessage, ParsedMail, digest, parse
@@ -60,23 +60,7 @@ def _store(raw: bytes) -> str:
     """Write the bytes and fsync them (and their folder) before anything refers to them."""
     now = timezone.now()
     relative = f"{now:%Y/%m/%d}/{uuid.uuid4().hex}.eml"
-    path = mail_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        # A full disk takes part of the bytes: no half-written mail stays behind (the MTA
-        # keeps its copy and tries again; tests/faults/test_disk_full.py).
-        path.unlink(missing_ok=True)
-        raise
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_durably(mail_root() / relative, raw)
     return relative
 
 

@@ -74,14 +74,14 @@ class WriterQueue:
     def _next(self) -> None:
         with self.cond:
             self.serving += 1
-            while self.serving in self.abandoned:
-                self.abandoned.discard(self.serving)
-                self.serving += 1
-            self.cond.notify_all()
+            self._pass_abandoned()
 
     def _skip(self, ticket: int) -> None:
         """A waiter that gave up: its turn passes when it comes (called under the lock)."""
         self.abandoned.add(ticket)
+        self._pass_abandoned()
+
+    def _pass_abandoned(self) -> None:
         while self.serving in self.abandoned:
             self.abandoned.discard(self.serving)
             self.serving += 1
