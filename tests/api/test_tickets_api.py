@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from helpwire.clients.models import Client, Company, CompanyDomain
+from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.core import timers
 from helpwire.core.actors import Actor
 from helpwire.tickets.actions import update_ticket
@@ -42,6 +44,27 @@ def test_it_creates_a_ticket_with_the_documented_shape(api, support):
     assert message["kind"] == "inbound" and message["author"]["kind"] == "client"
     assert {(i["kind"], i["value"]) for i in body["identities"]} == {
         ("email", "anna@example.ru"), ("phone", "+79160001122")}
+
+
+def test_it_answers_a_creation_exactly_as_a_read_would(api_as, admin, agent, support):
+    """The creation is answered from the objects in hand, not read back: the answer must
+    be what GET returns for the same ticket — a new card, a known card with a new contact,
+    a card with a company and a responsible agent, a channel's default group."""
+    company = Company.objects.create(name="Ромашка")
+    CompanyDomain.objects.create(company=company, domain="romashka.ru")
+    Channel.builtin(ChannelKind.API)
+    Channel.objects.filter(kind=ChannelKind.API).update(default_group=support)
+    plain = {"subject": "Вопрос", "message": "Где заказ?"}
+    for caller in (api_as(agent), api_as(admin)):
+        for contact in ({"name": "Ира", "email": "ira@example.ru"},
+                        {"email": "ira@example.ru", "phone": "8 916 000-11-33"},
+                        {"name": "Олег", "email": "oleg@romashka.ru"}):
+            response = caller.post("/tickets", {**plain, "client": contact})
+            assert response.status_code == 201, response.content
+            created = response.json()
+            assert created == caller.get(f"/tickets/{created['id']}").json()
+        Client.objects.filter(identities__value="oleg@romashka.ru").update(responsible=agent)
+    assert Ticket.objects.filter(assignee=agent).count() >= 1  # the responsible path ran
 
 
 def test_it_creates_the_same_external_ticket_once(api):

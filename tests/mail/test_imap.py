@@ -56,6 +56,21 @@ def test_it_takes_a_refetched_message_once(box, dovecot, mail_user):
     assert Message.objects.count() == 1
 
 
+def test_it_takes_a_backlog_in_batches(box, dovecot, mail_user, monkeypatch):
+    monkeypatch.setattr(imap, "BATCH", 3)
+    imap.poll_and_record(box.pk)
+    uids = [dovecot.append(mail_user.login, mail(msgid=f"<b{i}@example.ru>", subject=f"№{i}"))
+            for i in range(7)]
+    uids.append(dovecot.append(mail_user.login, mail(msgid="<b1@example.ru>", subject="№1")))
+    result = imap.poll_and_record(box.pk)
+    assert (result.fetched, result.taken) == (8, 7)
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == [
+        f"№{i}" for i in range(7)]
+    assert all("\\Seen" in dovecot.flags(mail_user.login, uid) for uid in uids)
+    box.refresh_from_db()
+    assert box.last_uid == uids[-1]
+
+
 def test_it_reports_the_servers_own_error_and_tells_admins_after_repeated_failures(
         db, dovecot, mail_user, admin, settings):
     settings.HELPWIRE_MAIL_FAILURE_ALERT = 2

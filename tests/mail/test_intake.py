@@ -62,6 +62,24 @@ def test_it_stores_one_mail_once_even_when_delivered_again(box):
     assert Message.objects.count() == 1
 
 
+def test_it_keeps_a_fetched_batch_and_takes_each_mail_in_once(box, settings):
+    """The IMAP poll's path: one copy stored before a crash (kept, never taken in), the
+    same bytes twice in one batch, a bad mail among good ones."""
+    stored = intake.RawMail.objects.create(mailbox=box, path=intake._store(mail(msgid="<s@x>")),
+                                           digest=intake.digest(mail(msgid="<s@x>")), size=1)
+    raws = [mail(msgid="<a@x>", subject="Первое"), mail(msgid="<s@x>"), b"\x00not mail",
+            mail(msgid="<a@x>", subject="Первое"), mail(msgid="<b@x>", frm="oleg@example.ru")]
+    outcomes = intake.deliver_batch(mailbox=box, raws=raws, deferred=True)
+    assert [o.state for o in outcomes] == [RawState.TAKEN, RawState.TAKEN, RawState.QUARANTINED,
+                                           RawState.DUPLICATE, RawState.TAKEN]
+    assert outcomes[1].raw.pk == stored.pk
+    assert Message.objects.count() == 3 and RawMail.objects.count() == 4
+    for row in RawMail.objects.all():
+        assert read_raw(row)  # every row's bytes are on disk
+    files = list(Path(settings.HELPWIRE_MAIL_DIR).rglob("*.eml"))
+    assert len(files) == 4  # the repeated bytes were written once
+
+
 def test_it_makes_mail_without_message_id_one_message_by_digest(box):
     deliver(mailbox=box, raw=b"Received: by a\r\n" + mail(msgid=None))
     out = deliver(mailbox=box, raw=b"Received: by b\r\nDelivered-To: x@y\r\n" + mail(msgid=None))

@@ -113,7 +113,10 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Any:
                          "group_id": payload.group_id, "assignee_id": payload.assignee_id,
                          "tags": payload.tags, "fields": payload.fields},
     )
-    result = ingest(inbound, recorded_by=viewer, as_client=True)
+    result = ingest(inbound, recorded_by=viewer, as_client=True, channel=channel)
+    if result.created and not payload.tags and not payload.fields:
+        return Status(201, serialize.new_ticket_detail(result.ticket, result.message,
+                                                       viewer=viewer))
     return Status(201, _detail(request, result.ticket.pk))
 
 

@@ -41,7 +41,7 @@ class IngestResult:
 
 
 def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None,
-           as_client: bool = False) -> IngestResult:
+           as_client: bool = False, channel: Channel | None = None) -> IngestResult:
     """Take one inbound message.
 
     ``recorded_by`` is the agent who typed it in — a phone call or a walk-in on the manual
@@ -49,16 +49,21 @@ def ingest(inbound: InboundMessage, *, recorded_by: Agent | None = None,
     and oversized files are errors rather than notes, and the message is his action (the
     ticket opens). With ``as_client`` the message is the client's own words passed on by an
     integration (a site form through the API): authored by the client, the ticket stays new.
+    ``channel`` is ``inbound.channel_id``'s row when the caller holds it already.
     """
     if recorded_by is not None:
         permissions.require(recorded_by, "ticket.create")
         # An agent can be told "too large" and try again; refuse before writing anything.
         for item in inbound.attachments:
             attachments.check_size(item)
-    channel = Channel.objects.get(pk=inbound.channel_id)
-    duplicate = _existing(inbound, channel)
-    if duplicate is not None:
-        return duplicate
+    if channel is None or channel.pk != inbound.channel_id:
+        channel = Channel.objects.get(pk=inbound.channel_id)
+    if inbound.attachments:
+        # A copy already here need not have its files written again (checked once more
+        # under the lock below, which is what decides).
+        duplicate = _existing(inbound, channel)
+        if duplicate is not None:
+            return duplicate
     # Files first, durably, outside the transaction: a row never exists without its file.
     files = attachments.prepare(inbound.attachments)
     try:
@@ -98,23 +103,26 @@ def _keys(inbound: InboundMessage) -> list[str]:
     return list(dict.fromkeys(k[:500] for k in (inbound.thread_key, *inbound.related_keys) if k))
 
 
-def _find_thread(channel: Channel, keys: list[str]) -> Ticket | None:
+def _known_keys(channel: Channel, keys: list[str]) -> dict[str, ThreadKey]:
+    """The rows of these keys (the caller holds their advisory locks, so they stay put)."""
+    if not keys:
+        return {}
+    return {tk.key: tk for tk in ThreadKey.objects.filter(key__in=keys, **_same_space(channel))}
+
+
+def _find_thread(known: dict[str, ThreadKey], keys: list[str]) -> Ticket | None:
     """The ticket the first known key leads to, locked, following merges (each hop locked
     and re-read, so a merge committing meanwhile is followed, not missed)."""
-    if not keys:
-        return None
-    rows = {tk.key: tk.ticket_id
-            for tk in ThreadKey.objects.filter(key__in=keys, **_same_space(channel))}
     for key in keys:
-        if key in rows:
-            return resolve_merged(locks.lock_ticket(rows[key]), lock=True)
+        if key in known:
+            return resolve_merged(locks.lock_ticket(known[key].ticket_id), lock=True)
     return None
 
 
-def _remember_keys(channel: Channel, keys: list[str], ticket: Ticket) -> None:
+def _remember_keys(channel: Channel, keys: list[str], known: dict[str, ThreadKey],
+                   ticket: Ticket) -> None:
     """Every key of the message now leads to this ticket (a closed ticket's keys lead to
     its follow-up)."""
-    known = {tk.key: tk for tk in ThreadKey.objects.filter(key__in=keys, **_same_space(channel))}
     for key in keys:
         tk = known.get(key)
         if tk is None:
@@ -182,7 +190,8 @@ def _ingest(inbound: InboundMessage, channel: Channel, recorded_by: Agent | None
     actor = Actor.of_agent(recorded_by) if by_agent else Actor.of_client(client)  # type: ignore[arg-type]
     at = inbound.received_at or timezone.now()
 
-    ticket = _find_thread(channel, keys)
+    known = _known_keys(channel, keys)
+    ticket = _find_thread(known, keys)
     created = False
     if ticket is None or ticket.status == Status.CLOSED:
         # A message on a closed ticket starts a new one that remembers the old.
@@ -198,7 +207,7 @@ def _ingest(inbound: InboundMessage, channel: Channel, recorded_by: Agent | None
             # author could not see would be answered "not found" and then sent again.
             raise PermissionDenied(_("You may not open tickets there (a group or channel "
                                      "that is not yours)."))
-    _remember_keys(channel, keys, ticket)
+    _remember_keys(channel, keys, known, ticket)
 
     html = clean_html(inbound.html) if inbound.html else text_to_html(inbound.text)
     meta = dict(inbound.meta)
@@ -219,5 +228,6 @@ def _ingest(inbound: InboundMessage, channel: Channel, recorded_by: Agent | None
     elif not created:
         actions.note_client_message(ticket=ticket, actor=actor, at=at)
     events.emit(events.MESSAGE_RECEIVED, actor=actor, ticket_id=ticket.pk,
-                message_id=message.pk, channel_id=channel.pk, new_ticket=created)
+                message_id=message.pk, channel_id=channel.pk, new_ticket=created,
+                in_hand={"ticket": ticket, "message": message})
     return IngestResult(ticket=ticket, message=message, created=created)

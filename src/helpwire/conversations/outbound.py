@@ -159,7 +159,7 @@ def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
         actions.note_agent_message(ticket=ticket, actor=actor, at=now, public=public,
                                    status=status)
     events.emit(events.MESSAGE_ADDED, actor=actor, ticket_id=ticket.pk, message_id=message.pk,
-                message_kind=message.kind)
+                message_kind=message.kind, in_hand={"ticket": ticket, "message": message})
     if public:
         transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
     return message

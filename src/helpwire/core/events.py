@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -87,18 +88,29 @@ def remove_hook(kind: str, func: Subscriber) -> None:
     _inline[kind] = [(o, f) for o, f in _inline[kind] if f is not func]
 
 
-def emit(kind: str, *, actor: Actor, ticket_id: int | None = None, **payload: object) -> Event:
+def emit(kind: str, *, actor: Actor, ticket_id: int | None = None,
+         in_hand: dict[str, Any] | None = None, **payload: object) -> Event:
+    """Record an event and run its in-transaction hooks. ``in_hand`` passes the hooks
+    objects the emitter already holds (the ticket just created, the message just stored),
+    so they need not read back what was just written; it is never stored."""
     listened = bool(_subscribers.get(kind) or _subscribers.get("*"))
     now = timezone.now()
     # Nobody listens: the row is born handled, so the outbox sweep has nothing to retry.
     event = Event.objects.create(kind=kind, ticket_id=ticket_id, payload=payload, created_at=now,
                                  dispatched_at=None if listened else now,
                                  retry_at=now + GRACE if listened else None, **actor.columns())
+    event.in_hand = in_hand or {}
     for _order, hook in list(_inline.get(kind, [])):
         hook(event)
     if listened:
         transaction.on_commit(lambda: dispatch_event.enqueue(event.pk))
     return event
+
+
+def held(event: Event, name: str) -> Any:
+    """An object the emitter passed along (``emit(in_hand=…)``), or None: a hook then reads
+    it from the database (the event came from elsewhere, a test or a replay)."""
+    return getattr(event, "in_hand", {}).get(name)
 
 
 def subscribers_of(kind: str) -> list[Subscriber]:

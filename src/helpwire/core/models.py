@@ -5,6 +5,8 @@ are written in the transaction that caused them and handed to subscribers after 
 timers carry an indexed ``due_at`` that the scheduler sweeps.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +41,9 @@ class Event(ActorFields):
                 name="core_event_undispatched",
             )
         ]
+
+    # Not a column: objects the emitter holds, for the in-transaction hooks (events.held).
+    in_hand: dict[str, Any]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"

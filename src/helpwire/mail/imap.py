@@ -1,9 +1,9 @@
 """IMAP polling [CH1]: new mail by UID, never a re-scan, never lost, never doubled.
 
-The position is UIDVALIDITY + the last UID taken. Each mail is fetched without touching
-its flags (``BODY.PEEK``), kept and taken in (committed), and only then marked seen and
-the position moved on: a poller killed in between fetches it again next time, and the
-digest (or Message-ID) makes the second copy a quiet duplicate. On the first poll, or
+The position is UIDVALIDITY + the last UID taken. Mail is fetched in batches without
+touching its flags (``BODY.PEEK``), kept and taken in (committed), and only then marked
+seen and the position moved on: a poller killed in between fetches it again next time, and
+the digest (or Message-ID) makes the second copy a quiet duplicate. On the first poll, or
 when the server renumbered the folder (a new UIDVALIDITY), only unseen mail is taken.
 
 Every mailbox is polled on its own with a timeout, so one slow or broken server never
@@ -33,6 +33,8 @@ from helpwire.mail.models import AuthKind, Mailbox, Security
 
 logger = logging.getLogger("helpwire.mail")
 _UID = re.compile(rb"UID (\d+)")
+# Mails fetched, kept and taken in together; the position moves after each batch.
+BATCH = 25
 
 
 @dataclass
@@ -69,14 +71,17 @@ def connect(mailbox: Mailbox) -> BaseMailBox:
     return box.login(user, crypto.decrypt(mailbox.imap_secret), initial_folder=folder)
 
 
-def _fetch_raw(box: BaseMailBox, uid: int) -> bytes | None:
-    status, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+def _fetch_raw(box: BaseMailBox, uids: list[int]) -> dict[int, bytes]:
+    """The bytes of these mails by UID, in one command (a UID missing was expunged)."""
+    wanted = ",".join(str(u) for u in uids)
+    status, data = box.client.uid("FETCH", wanted, "(BODY.PEEK[])")
     if status != "OK":
-        raise RuntimeError(f"FETCH {uid}: {status} {data!r}")
+        raise RuntimeError(f"FETCH {wanted}: {status} {data!r}")
+    found: dict[int, bytes] = {}
     for item in data:
-        if isinstance(item, tuple) and _UID.search(item[0]):
-            return bytes(item[1])
-    return None  # expunged meanwhile
+        if isinstance(item, tuple) and (match := _UID.search(item[0])):
+            found[int(match.group(1))] = bytes(item[1])
+    return found
 
 
 def poll(mailbox: Mailbox, *, limit: int = 500) -> PollResult:
@@ -97,15 +102,21 @@ def poll(mailbox: Mailbox, *, limit: int = 500) -> PollResult:
             uids = [int(u) for u in box.uids("UNSEEN")]
             last = uidnext - 1
         # A backlog is taken in slices (the position moves on); unseen mail all at once.
-        for uid in sorted(uids)[:limit] if steady else sorted(uids):
-            raw = _fetch_raw(box, uid)
-            result.fetched += 1
-            if raw is not None:
-                outcome = intake.deliver(mailbox=mailbox, raw=raw)
-                result.taken += outcome.state == "taken"
-                box.client.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
+        todo = sorted(uids)[:limit] if steady else sorted(uids)
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start:start + BATCH]
+            raws = _fetch_raw(box, chunk)
+            result.fetched += len(chunk)
+            present = [uid for uid in chunk if uid in raws]
+            # Deferred commits only where a synchronous position update follows (below).
+            outcomes = intake.deliver_batch(mailbox=mailbox, raws=[raws[u] for u in present],
+                                            deferred=steady)
+            result.taken += sum(outcome.state == "taken" for outcome in outcomes)
+            if present:
+                box.client.uid("STORE", ",".join(map(str, present)), "+FLAGS", "(\\Seen)")
             if steady:
-                last = max(last, uid)
+                # A synchronous commit: it makes the batch's deferred ones durable too.
+                last = max(last, *chunk)
                 Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=last)
         Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=validity, last_uid=last)
     finally:

@@ -128,12 +128,17 @@ def rebuild_range(*, after: int, limit: int) -> tuple[int, int]:
     return len(rows), last
 
 
-def create(*, ticket_id: int) -> None:
-    """A new ticket: its subject and its client's name (messages are appended next)."""
-    rows = _ticket_rows([ticket_id])
-    if rows:
+def create(*, ticket_id: int, ticket: Ticket | None = None) -> None:
+    """A new ticket: its subject and its client's name (messages are appended next).
+    ``ticket``, when the caller holds it (with its client), saves reading it back."""
+    if ticket is not None:
+        subject, client_name = ticket.subject, ticket.client.name
+    else:
+        rows = _ticket_rows([ticket_id])
+        if not rows:
+            return
         _pk, _status, subject, client_name = rows[0]
-        save({ticket_id: squeeze(lemma_text([subject, client_name]))})
+    save({ticket_id: squeeze(lemma_text([subject, client_name]))})
 
 
 def append(*, ticket_id: int, lemmas: str) -> None:
@@ -156,9 +161,12 @@ def append(*, ticket_id: int, lemmas: str) -> None:
     doc.save(update_fields=["lemmas", "updated_at"])
 
 
-def append_message(*, ticket_id: int, message_id: int) -> None:
-    body = (Message.objects.filter(pk=message_id, ticket_id=ticket_id)
-            .values_list("body_text", flat=True).first())
+def append_message(*, ticket_id: int, message_id: int, message: Message | None = None) -> None:
+    if message is not None and message.pk == message_id and message.ticket_id == ticket_id:
+        body: str | None = message.body_text
+    else:
+        body = (Message.objects.filter(pk=message_id, ticket_id=ticket_id)
+                .values_list("body_text", flat=True).first())
     if body:
         append(ticket_id=ticket_id, lemmas=lemma_text([body[:MAX_MESSAGE_CHARS]]))
     elif body is not None and not SearchDocument.objects.filter(ticket_id=ticket_id).exists():

@@ -57,7 +57,7 @@ def _int(value: object) -> int | None:
 @_guarded
 def ticket_created(event: Event) -> None:
     if event.ticket_id is not None:
-        documents.create(ticket_id=event.ticket_id)
+        documents.create(ticket_id=event.ticket_id, ticket=events.held(event, "ticket"))
 
 
 @events.in_transaction(events.MESSAGE_RECEIVED, events.MESSAGE_ADDED)
@@ -65,7 +65,8 @@ def ticket_created(event: Event) -> None:
 def message_stored(event: Event) -> None:
     message_id = _int(event.payload.get("message_id"))
     if event.ticket_id is not None and message_id is not None:
-        documents.append_message(ticket_id=event.ticket_id, message_id=message_id)
+        documents.append_message(ticket_id=event.ticket_id, message_id=message_id,
+                                 message=events.held(event, "message"))
 
 
 @events.in_transaction(events.TICKET_CHANGED)

@@ -71,6 +71,8 @@ def visible_counter_cells(agent: Agent) -> Q:
 
 @permissions.object_rule(Ticket)
 def may_see_ticket(agent: Agent, ticket: Ticket) -> bool:
+    if permissions.sees_everything(agent):
+        return True  # what visible_tickets would answer, without asking the database
     return visible_tickets(agent).filter(pk=ticket.pk).exists()
 
 

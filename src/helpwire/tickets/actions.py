@@ -157,7 +157,7 @@ def create_ticket(
     events.emit(
         events.TICKET_CREATED, actor=actor, ticket_id=ticket.pk, number=ticket.number,
         channel_id=channel.pk, client_id=client.pk,
-        previous_id=previous.pk if previous else None,
+        previous_id=previous.pk if previous else None, in_hand={"ticket": ticket},
     )
     return ticket
 

@@ -51,7 +51,13 @@ def _row(ticket_id: int) -> dict[str, Any] | None:
 
 @events.in_transaction(events.TICKET_CREATED)
 def _on_created(event: Event) -> None:
-    t = _row(event.ticket_id) if event.ticket_id is not None else None
+    held: Ticket | None = events.held(event, "ticket")
+    if held is not None:
+        t: dict[str, Any] | None = {"status": held.status, "group_id": held.group_id,
+                                    "assignee_id": held.assignee_id,
+                                    "channel_id": held.channel_id}
+    else:
+        t = _row(event.ticket_id) if event.ticket_id is not None else None
     if t:
         _append({_cell(t["status"], t["group_id"], t["assignee_id"], t["channel_id"]): 1})
 
