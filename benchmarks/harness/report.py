@@ -30,6 +30,8 @@ def _mark(ok: bool | None, text: str) -> str:
 def rows(size: int, db: str, workload: str, cell: dict[str, Any]) -> list[Row]:
     hw, peer = cell.get("helpwire") or {}, cell.get("peer") or {}
     out: list[Row] = []
+    if not hw:
+        return [(workload, f"failed: {cell.get('error') or 'no result'}", "—", "—", "")]
     big = size >= 1_000_000
     if workload == "queue":
         first = hw.get("queue p1 rows", {}).get("p95")

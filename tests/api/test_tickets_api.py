@@ -251,6 +251,26 @@ def test_it_answers_429_with_retry_after_past_the_rate(api, settings):
     cache.clear()
 
 
+def test_it_slides_the_rate_window_instead_of_resetting_it(api, settings, monkeypatch):
+    """Three calls at the end of one minute leave no room at the start of the next (a
+    fixed window would allow three more at once); the room comes back as it slides."""
+    from django.core.cache import cache
+
+    from helpwire.api import auth
+
+    cache.clear()
+    settings.HELPWIRE_API_RATE = "3/m"
+    clock = {"now": 6000 * 60 + 59.0}
+    monkeypatch.setattr(auth.time, "time", lambda: clock["now"])
+    assert [api.get("/groups").status_code for _ in range(3)] == [200, 200, 200]
+    clock["now"] += 2  # one second into the next minute
+    refused = api.get("/groups")
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 59
+    clock["now"] += 40  # 41 s in: 19/60 of the earlier minute still counts, 3 × 19/60 ≈ 0.95
+    assert [api.get("/groups").status_code for _ in range(3)] == [200, 200, 429]
+    cache.clear()
+
+
 def test_it_serves_the_openapi_document_and_docs(api, db):
     from django.test import Client
 

@@ -1,9 +1,12 @@
 """``helpwire web --workers N`` [#11 item 3]: several HTTP processes with Redis (presence
-and rate limits shared there); refused without it, where they would split them."""
+and rate limits shared there); refused without it, where they would split them; the
+connections spread over all of them."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,6 +36,25 @@ def _redis_up() -> bool:
     except OSError:
         return False
     return True
+
+
+def _socket_pids(port: int, state: str) -> list[int]:
+    """The processes holding TCP sockets on this local port in that state (``ss``)."""
+    out = subprocess.run(["ss", "-Htnp", "state", state, f"( sport = :{port} )"],
+                         capture_output=True, text=True, check=True).stdout
+    return [int(pid) for pid in re.findall(r"pid=(\d+)", out)]
+
+
+def test_it_refuses_a_port_in_use(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "helpwire", "web", "--port", str(port),
+                              "--workers", "2"],
+                             env=_env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/15"),
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and f"cannot listen on 127.0.0.1:{port}" in out.stderr
 
 
 def test_it_refuses_several_web_workers_without_redis(tmp_path):
@@ -66,9 +88,23 @@ def test_it_serves_from_several_processes_with_redis(tmp_path):
                 time.sleep(0.5)
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
                                   text=True).stdout.split()
-        # uvicorn's supervisor keeps N worker processes (plus, on some versions, a
-        # resource tracker): at least two serve.
-        assert len(children) >= 2
+        assert len(children) == 2
+        while len(_socket_pids(port, "listening")) < 2:
+            assert time.monotonic() < deadline, "the second worker never listened"
+            time.sleep(0.2)
+        # Sixteen keep-alive connections, as a proxy's upstream pool holds them: both
+        # workers get some (one socket shared by all used to hand every one to the
+        # worker that woke first; the odds of a fair split leaving one idle are 1 in 30,000).
+        connections = []
+        for _ in range(16):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            connections.append(conn)
+        served = _socket_pids(port, "established")
+        assert set(served) == {int(c) for c in children}, served
+        for conn in connections:
+            conn.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

@@ -103,7 +103,8 @@ def _resolve_tags(items: Iterable[str | Tag], actor: Actor, *,
     return out
 
 
-@transaction.atomic
+# No savepoint of its own: its one caller (ingest) rolls back whole on any error anyway.
+@transaction.atomic(savepoint=False)
 def create_ticket(
     *,
     client: Client,

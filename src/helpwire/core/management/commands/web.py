@@ -1,17 +1,46 @@
+"""``helpwire web``: HTTP and websockets under uvicorn, in one process or several.
+
+Several workers each listen on their own socket bound with ``SO_REUSEPORT``, so the kernel
+spreads new connections evenly among them. uvicorn's own ``--workers`` shares one socket,
+and whichever process wakes first accepts every pending connection at once: under load
+(a benchmark's eight keep-alive connections, a reverse proxy's upstream pool) one worker
+took them all while the other idled, and two workers served what one did [#11].
+"""
+
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from typing import Any
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+# A worker that dies this soon after starting failed to start (bad port, broken app): the
+# same would happen on every restart, so the whole server stops instead.
+STARTUP_GRACE = 10.0
+
 
 def default_workers() -> int:
     """One process without Redis (presence and rate limits then live in process memory,
     which several processes would split); one per core with it."""
     return max(1, os.cpu_count() or 1) if settings.REDIS_URL else 1
+
+
+def listener(host: str, port: int) -> socket.socket:
+    """A listening socket that shares its port with the other workers' (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host.strip("[]"), port))
+    sock.listen(2048)
+    return sock
 
 
 class Command(BaseCommand):
@@ -23,18 +52,82 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None,
                             help="HTTP worker processes (default: 1 without REDIS_URL, the "
                                  "number of cores with it).")
+        # Internal: one of several workers started by the command itself.
+        parser.add_argument("--shared-port", action="store_true", help="(internal)")
 
     def handle(self, *args: Any, host: str, port: int, workers: int | None = None,
-               **options: Any) -> None:
+               shared_port: bool = False, **options: Any) -> None:
         workers = default_workers() if workers is None else workers
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError("several web workers need REDIS_URL: without Redis, presence "
                                "and rate limits live in one process's memory")
+        if workers > 1:
+            self._supervise(host, port, workers)
+            return
         # Client addresses from X-Forwarded-For only when the request comes from one of the
         # reverse proxies named in HELPWIRE_TRUSTED_PROXIES; otherwise the socket's peer.
         proxies = list(settings.HELPWIRE_TRUSTED_PROXIES)
-        uvicorn.run("helpwire.asgi:application", host=host, port=port, lifespan="off",
-                    log_level="info", proxy_headers=bool(proxies), workers=workers,
-                    forwarded_allow_ips=",".join(proxies) or None)
+        config = uvicorn.Config("helpwire.asgi:application", host=host, port=port,
+                                lifespan="off", log_level="info", proxy_headers=bool(proxies),
+                                forwarded_allow_ips=",".join(proxies) or None)
+        server = uvicorn.Server(config)
+        if shared_port:
+            server.run(sockets=[listener(host, port)])
+        else:
+            server.run()
+
+    @staticmethod
+    def _check_free(host: str, port: int) -> None:
+        """Refuse a port already in use — also by another Helpwire, whose SO_REUSEPORT
+        sockets ours would otherwise quietly join, splitting its traffic with us."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host.strip("[]"), port))
+            except OSError as exc:
+                raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+    def _supervise(self, host: str, port: int, workers: int) -> None:
+        """Start the workers, restart one that dies, stop them all when asked."""
+        me = [sys.executable, "-m", "helpwire", "web", "--host", host, "--port", str(port),
+              "--workers", "1", "--shared-port"]
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        self._check_free(host, port)
+        started = {i: time.monotonic() for i in range(workers)}
+        children = {i: subprocess.Popen(me) for i in range(workers)}
+        self.stdout.write(f"Serving on {host}:{port} with {workers} worker processes "
+                          f"({', '.join(str(c.pid) for c in children.values())})")
+        failed = ""
+        while not stopping and not failed:
+            time.sleep(0.3)
+            for i, child in children.items():
+                if child.poll() is None or stopping:
+                    continue
+                if time.monotonic() - started[i] < STARTUP_GRACE:
+                    failed = f"a web worker failed to start (exit code {child.returncode})"
+                    break
+                self.stderr.write(f"web worker {child.pid} stopped (exit code "
+                                  f"{child.returncode}); starting another")
+                children[i], started[i] = subprocess.Popen(me), time.monotonic()
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
+        if failed:
+            raise CommandError(failed)
