@@ -14,13 +14,16 @@ Every subcommand takes --home DIR (the peer's state: settings choice, SQLite fil
 static, mail directory, credentials; default benchmarks/.work/peer), --db and --pg-db (default:
 what ``setup`` chose for that home) and --venv (default benchmarks/peer/.venv). Runs with the
 system python3; subcommands that need Django re-run themselves with the peer's venv.
+
+This is the script and the command line, with install, setup, serve, urls and check; ``load``
+is in peer_load.py, ``ingest`` and ``export-ingested`` in peer_ingest.py, and what they share
+in peer_common.py (all beside this file, imported by their plain names; nothing imports peer).
 See README.md beside this file.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import re
@@ -31,120 +34,47 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent
-REPO = ROOT.parents[1]
-DEFAULT_HOME = REPO / "benchmarks" / ".work" / "peer"
-DEFAULT_VENV = ROOT / ".venv"
+from peer_common import (
+    DEEP_PAGE,
+    DEFAULT_HOME,
+    DEFAULT_VENV,
+    EMAIL,
+    LIST_QUERY,
+    MAIL_ADDRESS,
+    MAIL_QUEUE,
+    PAGE,
+    ROOT,
+    SEARCH,
+    SEARCH_ALL,
+    SUPPORT_QUEUE,
+    USERNAME,
+    credentials,
+    django_setup,
+    emit,
+    fail,
+    home_config,
+    in_venv,
+    peer_env,
+    rows_path,
+    search_query,
+)
+from peer_ingest import cmd_export_ingested, cmd_ingest
+from peer_load import cmd_load
+
 REQUIREMENTS = ["django-helpdesk", "gunicorn", "psycopg[binary]", "whitenoise", "tqdm"]
 VERSIONED = ["django-helpdesk", "Django", "gunicorn", "psycopg", "whitenoise"]
 NEEDS_DJANGO = {"setup", "load", "ingest", "export-ingested"}
 
-USERNAME = "bench"
-EMAIL = "bench@peer.localhost"
-SUPPORT_QUEUE = "support"  # the tickets loaded from Helpwire
-MAIL_QUEUE = "mail"  # the queue ``ingest`` feeds through get_email
-MAIL_ADDRESS = "support@bench.helpwire.local"
-PAGE = 25  # django-helpdesk's default tickets_per_page
-DEEP_PAGE = 20
-
-# Helpwire status -> (django-helpdesk status, on_hold). django-helpdesk has Open 1,
-# Reopened 2, Resolved 3, Closed 4, Duplicate 5; its default staff list shows 1 and 2, which
-# then holds the same tickets as Helpwire's "in work" (new, open, on hold, pending).
-STATUS = {
-    "new": (1, False), "open": (1, False), "pending": (1, False), "on_hold": (1, True),
-    "solved": (3, False), "closed": (4, False), "spam": (4, False), "merged": (5, False),
-}
-# Helpwire priority -> django-helpdesk (1 Critical, 2 High, 3 Normal, 4 Low, 5 Very Low).
-PRIORITY = {"extreme": 1, "urgent": 2, "medium": 3, "low": 4}
-
 
 # ----------------------------------------------------------------------------- plumbing
 
-def emit(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def fail(message: str) -> None:
-    print(f"peer: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def home_config(args: argparse.Namespace) -> dict[str, str]:
-    """--db / --pg-db as given, else as ``setup`` recorded them for this home, else sqlite."""
-    saved: dict[str, str] = {}
-    path = args.home / "config.json"
-    if path.exists():
-        saved = json.loads(path.read_text())
-    return {"db": args.db or saved.get("db") or "sqlite",
-            "pg_db": args.pg_db or saved.get("pg_db") or "peer_bench"}
-
-
-def peer_env(args: argparse.Namespace) -> dict[str, str]:
-    cfg = home_config(args)
-    env = dict(os.environ)
-    env.update({
-        "PEER_HOME": str(args.home), "PEER_DB": cfg["db"], "PEER_PG_DB": cfg["pg_db"],
-        "DJANGO_SETTINGS_MODULE": "peer_site.settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
-    })
-    return env
-
-
-def in_venv(venv: Path) -> bool:
-    return Path(sys.prefix).resolve() == venv.resolve()
-
-
+# Here, not in peer_common: it re-runs this file (``__file__``), the script.
 def reexec_in_venv(args: argparse.Namespace) -> None:
     python = args.venv / "bin" / "python"
     if not python.exists():
         fail(f"no peer venv at {args.venv}: run `python3 {Path(__file__).name} install` first")
     argv = [str(python), str(Path(__file__).resolve()), *sys.argv[1:]]
     os.execve(str(python), argv, peer_env(args))  # noqa: S606 - a fixed program, no shell
-
-
-def django_setup(args: argparse.Namespace) -> None:
-    os.environ.update(peer_env(args))
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import django
-    django.setup()
-
-
-def credentials(home: Path) -> dict[str, str]:
-    path = home / "credentials.json"
-    if not path.exists():
-        fail(f"{path} is missing: run `setup` for this home first")
-    return json.loads(path.read_text())
-
-
-def b64(query: dict[str, Any]) -> str:
-    """django-helpdesk's query_to_base64: the ticket list's filters travel in the URL."""
-    return base64.b64encode(json.dumps(query).encode()).decode("ascii")
-
-
-# The query the staff list builds with no filter in the URL (views/staff.py ticket_list):
-# open and reopened tickets, by creation date, oldest first.
-LIST_QUERY = {"filtering": {"status__in": [1, 2]}, "sorting": "created", "search_string": "",
-              "sortreverse": False}
-
-
-# The search box in the page header (navigation-header.html) sends q with status 1, 2 and 3
-# (closed and duplicate tickets are left out) and search_type=header; a bare ?q= searches
-# every status. A number as q jumps to that ticket instead (a redirect).
-SEARCH = "/tickets/?q={q}&status=1&status=2&status=3&search_type=header"
-SEARCH_ALL = "/tickets/?q={q}"
-
-
-def search_query(q: str, every_status: bool = False) -> dict[str, Any]:
-    """What ticket_list builds for a keyword search, in its key order, by creation date."""
-    filtering = {} if every_status else {"status__in": [1, 2, 3]}
-    return {"filtering": filtering, "filtering_null": {}, "sorting": "created",
-            "sortreverse": None, "search_string": q}
-
-
-def rows_path(query: dict[str, Any], page: int = 1) -> str:
-    return (f"/datatables_ticket_list/{b64(query)}"
-            f"?draw={page}&start={(page - 1) * PAGE}&length={PAGE}")
 
 
 # ----------------------------------------------------------------------------- install
@@ -240,176 +170,6 @@ def cmd_setup(args: argparse.Namespace) -> None:
     (home / "credentials.json").write_text(json.dumps(creds))
     emit({**creds, "db": cfg["db"], "pg_db": cfg["pg_db"] if cfg["db"] == "postgres" else None,
           "home": str(home), "seconds": round(time.monotonic() - started, 1)})
-
-
-# ----------------------------------------------------------------------------- load
-
-class Loader:
-    """Raw inserts (COPY on PostgreSQL, executemany on SQLite): no model save(), no signals,
-    and Ticket.created / modified keep Helpwire's dates (the model has auto_now_add /
-    auto_now, which bulk_create would overwrite with the load time)."""
-
-    TICKET = ["id", "title", "queue_id", "created", "modified", "submitter_email",
-              "assigned_to_id", "status", "on_hold", "description", "resolution", "priority",
-              "secret_key"]
-    FOLLOWUP = ["ticket_id", "date", "title", "comment", "public", "user_id"]
-
-    def __init__(self) -> None:
-        from django.db import connection
-        from helpdesk.models import FollowUp, Ticket
-
-        self.connection = connection
-        self.pg = connection.vendor == "postgresql"
-        self.ticket_cols, self.ticket_extra = self._plan(Ticket, self.TICKET)
-        self.followup_cols, self.followup_extra = self._plan(FollowUp, self.FOLLOWUP)
-        self.ticket_table = Ticket._meta.db_table
-        self.no_triggers = self.pg and self._superuser()
-        self.followup_table = FollowUp._meta.db_table
-
-    def _superuser(self) -> bool:
-        with self.connection.cursor() as cur:
-            cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            row = cur.fetchone()
-        return bool(row and row[0])
-
-    def _plan(self, model: Any, given: list[str]) -> tuple[list[str], list[Any]]:
-        """The columns to write: ours, then every other one at its (constant) default."""
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        cols = [fields[name].column for name in given]
-        extra = []
-        for name, field in fields.items():
-            if name in given or name == "id":
-                continue
-            if field.has_default() and callable(field.default):
-                fail(f"{model.__name__}.{name} has a per-row default: the loader must set it")
-            if not field.null and not field.has_default():
-                fail(f"{model.__name__}.{name} is required: the loader must set it")
-            cols.append(field.column)
-            extra.append(field.get_db_prep_save(field.get_default(), self.connection))
-        return cols, extra
-
-    def when(self, iso: str) -> str:
-        if self.pg:
-            return iso  # timestamptz takes the ISO form as it is
-        from datetime import UTC, datetime
-        value = datetime.fromisoformat(iso).astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ")  # how Django's SQLite backend stores datetimes
-
-    def write(self, tickets: list[tuple], followups: list[tuple]) -> None:
-        from django.db import transaction
-
-        tickets = [t + tuple(self.ticket_extra) for t in tickets]
-        followups = [f + tuple(self.followup_extra) for f in followups]
-        with transaction.atomic():
-            raw = self.connection.connection
-            if self.pg:
-                with raw.cursor() as cur:
-                    if self.no_triggers:
-                        # Foreign keys are right by construction; their per-row triggers
-                        # are most of COPY's cost.
-                        cur.execute("SET LOCAL session_replication_role = replica")
-                    for table, cols, rows in ((self.ticket_table, self.ticket_cols, tickets),
-                                              (self.followup_table, self.followup_cols,
-                                               followups)):
-                        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-                            for row in rows:
-                                cp.write_row(row)
-            else:
-                for table, cols, rows in ((self.ticket_table, self.ticket_cols, tickets),
-                                          (self.followup_table, self.followup_cols, followups)):
-                    marks = ", ".join("?" * len(cols))
-                    raw.executemany(
-                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
-                        rows)  # (table and columns come from the models, values are bound)
-
-    def finish(self) -> None:
-        from django.core.management.color import no_style
-        from helpdesk.models import FollowUp, Ticket
-
-        with self.connection.cursor() as cur:
-            for statement in self.connection.ops.sequence_reset_sql(no_style(),
-                                                                     [Ticket, FollowUp]):
-                cur.execute(statement)
-            cur.execute("ANALYZE")
-
-
-def clean(text: str | None, limit: int | None = None) -> str:
-    text = (text or "").replace("\x00", "")
-    return text[:limit] if limit else text
-
-
-def cmd_load(args: argparse.Namespace) -> None:
-    import uuid
-
-    from tqdm import tqdm
-
-    source: Path = args.source
-    if not source.exists():
-        fail(f"{source} does not exist")
-    django_setup(args)
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from helpdesk.models import Queue, Ticket
-
-    if Ticket.objects.exists():
-        fail("the peer already has tickets: run `setup` again before `load`")
-    staff = get_user_model().objects.get(username=USERNAME).pk
-    queue = Queue.objects.get(slug=SUPPORT_QUEUE).pk
-    loader = Loader()
-    if not loader.pg:
-        connection.ensure_connection()
-        connection.connection.execute("PRAGMA synchronous=OFF")
-    started = time.monotonic()
-    n_tickets = n_followups = 0
-    tickets: list[tuple] = []
-    followups: list[tuple] = []
-    bar = tqdm(total=source.stat().st_size, unit="B", unit_scale=True, desc="load",
-               file=sys.stderr, mininterval=1)
-    with source.open("rb") as fh:
-        for line in fh:
-            bar.update(len(line))
-            if not line.strip():
-                continue
-            t = json.loads(line)
-            status, on_hold = STATUS.get(t["status"], (1, False))
-            messages = t.get("messages") or []
-            first = next((m for m in messages if m["kind"] == "client"),
-                         messages[0] if messages else None)
-            resolution = None
-            if status in (3, 4):  # resolving through the form stores the comment here
-                answer = next((m for m in reversed(messages) if m["kind"] == "agent"), None)
-                resolution = clean(answer["body"]) if answer else None
-            title = clean(t["subject"]) or "(no subject)"
-            if len(title) > 200:
-                title = title[:197] + "..."  # what Ticket.save() does
-            email = clean(t.get("client_email"), 254)
-            tickets.append((
-                t["id"], title, queue, loader.when(t["created_at"]),
-                loader.when(t["updated_at"]), email, staff if t.get("assigned") else None,
-                status, on_hold, clean(first["body"]) if first else "", resolution,
-                PRIORITY.get(t.get("priority"), 3), str(uuid.uuid4()),
-            ))
-            for m in messages:
-                client = m["kind"] == "client"
-                followups.append((
-                    t["id"], loader.when(m["created_at"]),
-                    f"E-Mail Received from {email}"[:200] if client else "Comment",
-                    clean(m["body"]), m["kind"] != "note", None if client else staff,
-                ))
-            n_tickets += 1
-            n_followups += len(messages)
-            if len(tickets) >= args.batch:
-                loader.write(tickets, followups)
-                tickets, followups = [], []
-                bar.set_postfix_str(f"{n_tickets:,} tickets", refresh=False)
-    if tickets:
-        loader.write(tickets, followups)
-    bar.close()
-    loader.finish()
-    seconds = time.monotonic() - started
-    emit({"tickets": n_tickets, "followups": n_followups, "seconds": round(seconds, 2),
-          "rate": round(n_tickets / seconds, 1) if seconds else None,
-          "db": connection.vendor})
 
 
 # ----------------------------------------------------------------------------- serve
@@ -550,197 +310,6 @@ def cmd_check(args: argparse.Namespace) -> None:
     emit({"ok": ok, "checked": len(results)})
     if not ok:
         raise SystemExit(1)
-
-
-# ----------------------------------------------------------------------------- ingest
-
-class Refusals:
-    """Collects the error records django-helpdesk logs on the mail queue's logger."""
-
-    def __init__(self) -> None:
-        import logging
-
-        self.records: list[str] = []
-        outer = self
-
-        class Handler(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                text = record.getMessage()
-                if record.exc_info and record.exc_info[1] is not None:
-                    exc = record.exc_info[1]
-                    text += f": {type(exc).__name__}: {exc}"
-                outer.records.append(text)
-
-        self.handler = Handler(level=logging.ERROR)
-        logging.getLogger(f"django.helpdesk.queue.{MAIL_QUEUE}").addHandler(self.handler)
-
-    def take(self) -> list[str]:
-        taken, self.records = self.records, []
-        return taken
-
-
-def max_ids() -> dict[str, int]:
-    from django.db.models import Max
-    from helpdesk.models import FollowUp, Ticket
-
-    return {"ticket": Ticket.objects.aggregate(m=Max("id"))["m"] or 0,
-            "followup": FollowUp.objects.aggregate(m=Max("id"))["m"] or 0}
-
-
-def cmd_ingest(args: argparse.Namespace) -> None:
-    import importlib.metadata
-
-    corpus: Path = args.corpus
-    files = sorted(corpus.glob("*.eml"))
-    if not files:
-        fail(f"no .eml files in {corpus}")
-    django_setup(args)
-    from django.core.management import call_command
-    from helpdesk.models import FollowUp, Queue, Ticket
-
-    home: Path = args.home
-    maildir, failed_dir = home / "maildir", home / "mail-failed"
-    maildir.mkdir(exist_ok=True)
-    failed_dir.mkdir(exist_ok=True)
-    if any(maildir.iterdir()):
-        fail(f"{maildir} is not empty: run setup again")
-    queue = Queue.objects.get(slug=MAIL_QUEUE)
-    queue.email_box_local_dir = str(maildir)
-    queue.email_box_interval = 0
-    queue.email_box_last_check = None
-    queue.logging_type = "error"
-    queue.save()
-    marks_path = home / "ingest_marks.json"
-    before = max_ids()
-    if not marks_path.exists():
-        marks_path.write_text(json.dumps(before))
-    refusals = Refusals()
-    spent = 0.0
-    runs = 0
-    failed: list[dict[str, Any]] = []
-    errors: list[str] = []
-
-    def run() -> list[str]:
-        nonlocal spent, runs
-        started = time.perf_counter()
-        call_command("get_email", quiet=True)
-        spent += time.perf_counter() - started
-        runs += 1
-        return refusals.take()
-
-    def feed(batch: list[Path]) -> None:
-        for f in batch:
-            shutil.copyfile(f, maildir / f.name)
-        logged = run()
-        left = sorted(p.name for p in maildir.iterdir())
-        if not left:
-            errors.extend(logged)
-            return
-        if len(batch) == 1:
-            failed.append({"file": left[0], "error": "; ".join(logged) or "left in the dir"})
-            shutil.move(maildir / left[0], failed_dir / left[0])
-            return
-        # A message that raises stops the whole queue run (the rest of the directory is not
-        # read), so go back over what is left one message at a time.
-        errors.extend(logged)
-        for name in left:
-            (maildir / name).unlink()
-        for name in left:
-            feed([corpus / name])
-
-    def feed_as_imap(path: Path) -> None:
-        """What imap_sync does with each fetched message: bytes decoded as UTF-8 with
-        errors="replace", then extract_email_metadata. Only the server round trip is left
-        out. An exception other than TypeError would end imap_sync's run there, leaving
-        the message on the server to fail again at the next poll: counted as failed."""
-        nonlocal spent, runs
-        started = time.perf_counter()
-        try:
-            ticket = extract_email_metadata(
-                message=force_str(path.read_bytes(), errors="replace"), queue=queue,
-                logger=queue_logger)
-        except Exception as exc:  # recorded, as the poller would log it
-            ticket, reason = None, f"{type(exc).__name__}: {exc}"
-        else:
-            reason = "no ticket returned"
-        spent += time.perf_counter() - started
-        runs += 1
-        logged = refusals.take()
-        if ticket is None:
-            failed.append({"file": path.name, "error": "; ".join([reason, *logged])})
-        else:
-            errors.extend(logged)
-
-    if args.reader == "imap":
-        import logging
-
-        from django.utils.encoding import force_str
-        from helpdesk.email import extract_email_metadata
-
-        queue_logger = logging.getLogger(f"django.helpdesk.queue.{MAIL_QUEUE}")
-        queue_logger.setLevel(logging.ERROR)  # what process_email sets for "error"
-        queue_logger.propagate = False
-        for f in files:
-            feed_as_imap(f)
-    else:
-        step = args.batch if args.batch > 0 else len(files)
-        for i in range(0, len(files), step):
-            feed(files[i:i + step])
-    after_tickets = Ticket.objects.filter(id__gt=before["ticket"]).count()
-    after_followups = FollowUp.objects.filter(id__gt=before["followup"]).count()
-    (home / "ingest_failed.json").write_text(json.dumps(failed, ensure_ascii=False, indent=1))
-    emit({"messages": len(files), "seconds": round(spent, 2),
-          "rate": round(len(files) / spent, 1) if spent else None,
-          "tickets": after_tickets, "followups": after_followups,
-          "version": importlib.metadata.version("django-helpdesk"),
-          "imported": len(files) - len(failed), "failed": len(failed),
-          "failed_files": [f["file"] for f in failed][:50],
-          "failed_reasons": sorted({f["error"][:200] for f in failed})[:10],
-          "errors_logged": len(errors), "error_samples": sorted(set(errors))[:10],
-          "reader": args.reader, "batch": args.batch if args.reader == "get_email" else None,
-          "runs": runs})
-
-
-# ----------------------------------------------------------------------------- export
-
-def cmd_export_ingested(args: argparse.Namespace) -> None:
-    import hashlib
-
-    django_setup(args)
-    from helpdesk.models import FollowUp, FollowUpAttachment
-
-    marks_path = args.home / "ingest_marks.json"
-    if not marks_path.exists():
-        fail("nothing ingested yet in this home")
-    marks = json.loads(marks_path.read_text())
-    attachments: dict[int, list[dict[str, Any]]] = {}
-    for att in (FollowUpAttachment.objects.filter(followup_id__gt=marks["followup"])
-                .order_by("id")):
-        digest = hashlib.sha256()
-        size = 0
-        with att.file.open("rb") as fh:
-            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-        attachments.setdefault(att.followup_id, []).append({
-            "filename": att.filename, "sha256": digest.hexdigest(), "size": size,
-            "mime_type": att.mime_type})
-    out: list[dict[str, Any]] = []
-    opened: set[int] = set()
-    for f in (FollowUp.objects.filter(id__gt=marks["followup"]).select_related("ticket")
-              .order_by("id")):
-        new_ticket = f.ticket_id > marks["ticket"] and f.ticket_id not in opened
-        opened.add(f.ticket_id)
-        out.append({
-            "message_id": f.message_id or None, "title": f.ticket.title,
-            "body": f.comment or "",
-            "description": f.ticket.description if new_ticket else None,
-            "new_ticket": new_ticket, "ticket_id": f.ticket_id, "followup_id": f.id,
-            "attachments": attachments.get(f.id, []),
-        })
-    args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1))
-    emit({"records": len(out), "tickets": len(opened),
-          "attachments": sum(len(a) for a in attachments.values()), "out": str(args.out)})
 
 
 # ----------------------------------------------------------------------------- main
