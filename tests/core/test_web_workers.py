@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from helpwire import supervise
 from tests.helpwire_process import free_port
 
 REDIS = ("127.0.0.1", 6379)
@@ -72,9 +73,10 @@ def test_it_serves_from_several_processes_with_redis(tmp_path):
     subprocess.run([sys.executable, "-m", "helpwire", "migrate", "-v0"], env=env, check=True,
                    timeout=120)
     port = free_port()
+    started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "helpwire", "web", "--port", str(port),
                              "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -105,6 +107,17 @@ def test_it_serves_from_several_processes_with_redis(tmp_path):
         assert set(served) == {int(c) for c in children}, served
         for conn in connections:
             conn.close()
+        # A worker that dies once started is replaced; the supervisor holds no Django.
+        assert "helpwire.supervise" in Path(f"/proc/{proc.pid}/cmdline").read_text()
+        time.sleep(max(0.0, started + supervise.STARTUP_GRACE + 0.5 - time.monotonic()))
+        os.kill(int(children[0]), signal.SIGKILL)
+        while True:
+            now = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                 text=True).stdout.split()
+            if len(now) == 2 and children[0] not in now:
+                break
+            assert time.monotonic() < deadline + 30, "the dead worker was not replaced"
+            time.sleep(0.2)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

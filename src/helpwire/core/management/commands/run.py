@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from helpwire.core.management.commands.web import default_workers
+from helpwire.supervise import exec_self
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -43,15 +42,14 @@ class Command(BaseCommand):
         base = base_url(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        me = [sys.executable, "-m", "helpwire"]
+        workers = default_workers() if workers is None else workers
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError("several web workers need REDIS_URL: without Redis, presence "
+                               "and rate limits live in one process's memory")
         # Links that leave Helpwire (emails) name this address: the children get it.
         env = {**os.environ, "HELPWIRE_BASE_URL": base}
-        children = {
-            "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port),
-                                     *(["--workers", str(workers)] if workers else [])],
-                                    env=env),
-            "worker": subprocess.Popen([*me, "worker", "--verbosity", "0"], env=env),
-        }
         url = f"http://{host}:{port}/"
         self.stdout.write(f"Helpwire is running at {url} — workspace {url}login/, "
                           f"Django admin {url}admin/, API docs {url}api/v1/docs")
@@ -60,33 +58,6 @@ class Command(BaseCommand):
             line = login.read_text().strip()
             self.stdout.write(line.replace("Log in as", f"Log in at {url}login/ as", 1))
         self.stdout.write("Press Ctrl-C to stop.")
-        self._wait(children)
-
-    def _wait(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        # Stop everything when asked or when any part dies.
-        while not stopping and all(c.poll() is None for c in children.values()):
-            time.sleep(0.3)
-        died = {name: c.returncode for name, c in children.items() if c.poll() is not None}
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + 10
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=5)
-        if not stopping:
-            # A part died on its own: say which, and exit non-zero so a supervisor
-            # (systemd, a container runtime) restarts the whole set.
-            raise CommandError("; ".join(f"the {name} process stopped (exit code {code})"
-                                         for name, code in died.items()))
+        # Set up: the rest is starting and watching processes, which needs no Django —
+        # this process becomes the supervisor (same pid, so Ctrl-C and SIGTERM reach it).
+        exec_self(web_workers=workers, host=host, port=port, task_worker=True, env=env)

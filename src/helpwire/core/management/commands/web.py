@@ -10,20 +10,14 @@ took them all while the other idled, and two workers served what one did [#11].
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from typing import Any
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-# A worker that dies this soon after starting failed to start (bad port, broken app): the
-# same would happen on every restart, so the whole server stops instead.
-STARTUP_GRACE = 10.0
+from helpwire.supervise import exec_self
 
 
 def default_workers() -> int:
@@ -52,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None,
                             help="HTTP worker processes (default: 1 without REDIS_URL, the "
                                  "number of cores with it).")
-        # Internal: one of several workers started by the command itself.
+        # Internal: one of several workers started by helpwire.supervise.
         parser.add_argument("--shared-port", action="store_true", help="(internal)")
 
     def handle(self, *args: Any, host: str, port: int, workers: int | None = None,
@@ -64,8 +58,10 @@ class Command(BaseCommand):
             raise CommandError("several web workers need REDIS_URL: without Redis, presence "
                                "and rate limits live in one process's memory")
         if workers > 1:
-            self._supervise(host, port, workers)
-            return
+            self._check_free(host, port)
+            self.stdout.write(f"Serving on {host}:{port} with {workers} worker processes")
+            # The supervisor needs no Django: this process becomes it (same pid).
+            exec_self(web_workers=workers, host=host, port=port, task_worker=False)
         # Client addresses from X-Forwarded-For only when the request comes from one of the
         # reverse proxies named in HELPWIRE_TRUSTED_PROXIES; otherwise the socket's peer.
         proxies = list(settings.HELPWIRE_TRUSTED_PROXIES)
@@ -89,45 +85,3 @@ class Command(BaseCommand):
                 probe.bind((host.strip("[]"), port))
             except OSError as exc:
                 raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-
-    def _supervise(self, host: str, port: int, workers: int) -> None:
-        """Start the workers, restart one that dies, stop them all when asked."""
-        me = [sys.executable, "-m", "helpwire", "web", "--host", host, "--port", str(port),
-              "--workers", "1", "--shared-port"]
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        self._check_free(host, port)
-        started = {i: time.monotonic() for i in range(workers)}
-        children = {i: subprocess.Popen(me) for i in range(workers)}
-        self.stdout.write(f"Serving on {host}:{port} with {workers} worker processes "
-                          f"({', '.join(str(c.pid) for c in children.values())})")
-        failed = ""
-        while not stopping and not failed:
-            time.sleep(0.3)
-            for i, child in children.items():
-                if child.poll() is None or stopping:
-                    continue
-                if time.monotonic() - started[i] < STARTUP_GRACE:
-                    failed = f"a web worker failed to start (exit code {child.returncode})"
-                    break
-                self.stderr.write(f"web worker {child.pid} stopped (exit code "
-                                  f"{child.returncode}); starting another")
-                children[i], started[i] = subprocess.Popen(me), time.monotonic()
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + 10
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=5)
-        if failed:
-            raise CommandError(failed)
