@@ -39,12 +39,31 @@ half = min(ranked, key=lambda kv: abs(kv[1] / n - 0.5))[0]
 morph = pymorphy3.MorphAnalyzer()
 def noun(w):
     return 'NOUN' in morph.parse(w)[0].tag
-# A noun, so that it has other forms to search by.
+def forms_of(w):
+    return [f.word for f in morph.parse(w)[0].lexeme if f.word != w and len(f.word) > 4]
+# A noun with other forms to search by ("Алматы" has none).
 near = sorted((kv for kv in ranked if kv[1] >= 2), key=lambda kv: abs(kv[1] / n - 0.02))
-one = next((w for w, k in near[:40] if noun(w)), near[0][0])
-forms = [f.word for f in morph.parse(one)[0].lexeme if f.word != one and len(f.word) > 4]
-rare = [w for w, k in ranked if k == 1]
-print(json.dumps({'rare': rare[len(rare) // 2] if rare else one, '~1%': one, '~50%': half,
+one = next((w for w, k in near[:60] if noun(w) and forms_of(w)), near[0][0])
+forms = forms_of(one)
+from django.db import connection
+from helpwire.search import backends
+from helpwire.search.normalize import query_groups
+def frequency(word):
+    groups = query_groups(word)
+    with connection.cursor() as cursor:
+        if connection.vendor == 'sqlite':
+            cursor.execute(f"SELECT count(*) FROM {backends.FTS} WHERE {backends.FTS} MATCH %s",
+                           [backends.fts5_expression(groups)])
+        else:
+            cursor.execute(f"SELECT count(*) FROM {backends.TABLE} "
+                           "WHERE tsv @@ to_tsquery('simple', %s)",
+                           [backends.tsquery_expression(groups)])
+        return cursor.fetchone()[0]
+# Rare in the whole index, not only in the sample: at most three tickets.
+once = [w for w, k in ranked if k == 1]
+rng.shuffle(once)
+rare = next((w for w in once[:80] if frequency(w) <= 3), once[0] if once else one)
+print(json.dumps({'rare': rare, '~1%': one, '~50%': half,
                   'inflected': forms[len(forms) // 2] if forms else one, 'absent': 'ABSENT'},
                  ensure_ascii=False))
 """.replace("ABSENT", ABSENT)
