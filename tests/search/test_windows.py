@@ -39,3 +39,19 @@ def test_it_reads_older_windows_until_it_finds_visible_tickets(kettles, find, mo
     monkeypatch.setattr(backends, "SCAN", 3)
     mine = visible_tickets(other_agent)  # sees only tickets without a group
     assert find("чайник", mine, ranked=False) == [kettles[1].pk, kettles[0].pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("window", [2, 1000])
+def test_it_trusts_a_sure_estimate_only_as_far_as_the_newest_rows_bear_it_out(
+        kettles, find, monkeypatch, window):
+    """The planner calls every word common: with a full first window the newest-first walk
+    starts without a count; with fewer (the estimate was wrong) the count decides as usual.
+    Either way the answers are the same."""
+    monkeypatch.setattr(backends, "WINDOW", window)
+    monkeypatch.setattr(backends, "MIDDLE", 3)
+    monkeypatch.setattr(backends, "SCAN", 3)
+    monkeypatch.setattr(backends.PostgreSQLEngine, "estimate",
+                        lambda self, tsquery: (1e6, 1e6))
+    assert find("чайник", ranked=False, limit=50) == [t.pk for t in reversed(kettles)]
+    assert find("ксилофон") == []

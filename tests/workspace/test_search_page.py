@@ -51,3 +51,16 @@ def test_it_opens_the_ticket_whose_number_is_searched(browser_as, agent, ticket)
 def test_it_does_not_open_a_ticket_the_agent_may_not_see(browser_as, other_agent, ticket):
     response = browser_as(other_agent).get("/search/", {"q": str(ticket.number)})
     assert response.status_code == 200
+
+
+def test_it_shows_each_ticket_with_its_own_snippet(browser_as, agent, inbound, support):
+    lost = inbound("Курьер потерял посылку с кофеваркой", thread="a", external_id="a",
+                   ticket_defaults={"group_id": support.pk}).ticket
+    late = inbound("Посылка опаздывает на неделю", thread="b", external_id="b",
+                   ticket_defaults={"group_id": support.pk}).ticket
+    html = browser_as(agent).get("/search/", {"q": "посылка"}).content.decode()
+    rows = {int(m.group(1)): m.group(2) for m in re.finditer(
+        r'<tr class="row [^"]*" data-ticket="(\d+)">(.*?)</tr>', html, re.S)}
+    assert "кофеваркой" in rows[lost.pk] and "кофеваркой" not in rows[late.pk]
+    assert "неделю" in rows[late.pk] and "неделю" not in rows[lost.pk]
+    assert "<mark>" in rows[lost.pk]
