@@ -65,14 +65,14 @@ class Command(BaseCommand):
         # Client addresses from X-Forwarded-For only when the request comes from one of the
         # reverse proxies named in HELPWIRE_TRUSTED_PROXIES; otherwise the socket's peer.
         proxies = list(settings.HELPWIRE_TRUSTED_PROXIES)
-        config = uvicorn.Config("helpwire.asgi:application", host=host, port=port,
-                                lifespan="off", log_level="info", proxy_headers=bool(proxies),
-                                forwarded_allow_ips=",".join(proxies) or None)
-        server = uvicorn.Server(config)
+        serving: dict[str, Any] = {
+            "host": host, "port": port, "lifespan": "off", "log_level": "info",
+            "proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) or None}
         if shared_port:
+            server = uvicorn.Server(uvicorn.Config("helpwire.asgi:application", **serving))
             server.run(sockets=[listener(host, port)])
         else:
-            server.run()
+            uvicorn.run("helpwire.asgi:application", **serving)
 
     @staticmethod
     def _check_free(host: str, port: int) -> None:
