@@ -13,7 +13,10 @@ the window's rows.
 
 PostgreSQL has a trap: for "newest matches", the planner may walk the primary key
 backwards and test every row — seconds for a rare or absent word. So the plan is chosen by
-the word's frequency, measured first with a capped count through the GIN index:
+the word's frequency. When the planner's estimate already says "common" (above the middle
+below), the walk starts at once and a full first window proves it; otherwise — or when the
+newest rows do not bear the estimate out — it is measured with a capped count through the
+GIN index (which for a common word would read thousands of documents):
 
 - few (≤ WINDOW): fetch every match through GIN, rank them all;
 - more: ask the planner how many it expects (EXPLAIN: the column statistics know the
