@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # A web worker that dies this soon after starting failed to start (a port in use, a broken
 # app): it would fail the same way on every restart.
@@ -31,7 +31,7 @@ class Part:
     argv: list[str]
     restart: bool
     proc: subprocess.Popen[bytes] | None = None
-    started: float = field(default=0.0)
+    started: float = 0.0
 
     def start(self) -> None:
         self.proc = subprocess.Popen(self.argv)

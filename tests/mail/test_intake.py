@@ -10,6 +10,7 @@ import pytest
 
 from helpwire.clients.models import Company, CompanyDomain, Identity
 from helpwire.core.actors import Actor
+from helpwire.core.files import write_durably
 from helpwire.mail import intake
 from helpwire.mail.actions import create_mailbox, release
 from helpwire.mail.intake import deliver, read_raw
@@ -65,7 +66,8 @@ def test_it_stores_one_mail_once_even_when_delivered_again(box):
 def test_it_keeps_a_fetched_batch_and_takes_each_mail_in_once(box, settings):
     """The IMAP poll's path: one copy stored before a crash (kept, never taken in), the
     same bytes twice in one batch, a bad mail among good ones."""
-    stored = intake.RawMail.objects.create(mailbox=box, path=intake._store(mail(msgid="<s@x>")),
+    write_durably(Path(settings.HELPWIRE_MAIL_DIR) / "left/s.eml", mail(msgid="<s@x>"))
+    stored = intake.RawMail.objects.create(mailbox=box, path="left/s.eml",
                                            digest=intake.digest(mail(msgid="<s@x>")), size=1)
     raws = [mail(msgid="<a@x>", subject="Первое"), mail(msgid="<s@x>"), b"\x00not mail",
             mail(msgid="<a@x>", subject="Первое"), mail(msgid="<b@x>", frm="oleg@example.ru")]

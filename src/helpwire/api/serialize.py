@@ -25,14 +25,19 @@ def client_brief(client: Client) -> dict[str, Any]:
     return {"id": client.pk, "name": str(client), "is_internal": client.is_internal}
 
 
+def identities(client: Client, *, viewer: Agent) -> list[dict[str, Any]]:
+    if not may_see_contacts(viewer):
+        return []
+    return [{"id": i.pk, "kind": i.kind, "value": i.value} for i in client.identities.all()]
+
+
 def client(client: Client, *, viewer: Agent) -> dict[str, Any]:
-    identities = list(client.identities.all()) if may_see_contacts(viewer) else []
     return {
         **client_brief(client),
         "company": ref(client.company),
         "responsible": ref(client.responsible),
         "note": client.note,
-        "identities": [{"id": i.pk, "kind": i.kind, "value": i.value} for i in identities],
+        "identities": identities(client, viewer=viewer),
         "created_at": client.created_at,
         "merged_into_id": client.merged_into_id,
     }
@@ -65,12 +70,10 @@ def message(m: Message, *, attachments: list[Attachment] | None = None) -> dict[
 
 
 def ticket_detail(t: Ticket, *, viewer: Agent) -> dict[str, Any]:
-    contacts = may_see_contacts(viewer)
     return {
         **ticket(t),
         "fields": {fv.field.key: fv.value for fv in t.field_values.all()},
-        "identities": [{"id": i.pk, "kind": i.kind, "value": i.value}
-                       for i in t.client.identities.all()] if contacts else [],
+        "identities": identities(t.client, viewer=viewer),
         "messages": [message(m) for m in t.messages.all()],
         "history": [{"at": c.created_at, "actor": author(c), "field": c.field, "old": c.old,
                      "new": c.new} for c in t.history.all()],
@@ -84,8 +87,7 @@ def new_ticket_detail(t: Ticket, first: Message, *, viewer: Agent) -> dict[str, 
     return {
         **ticket(t, tags=[]),
         "fields": {},
-        "identities": [{"id": i.pk, "kind": i.kind, "value": i.value}
-                       for i in t.client.identities.all()] if may_see_contacts(viewer) else [],
+        "identities": identities(t.client, viewer=viewer),
         "messages": [message(first, attachments=[])],
         "history": [],
     }

@@ -34,7 +34,7 @@ from helpwire.conversations import ingest, reply
 from helpwire.conversations.sanitize import text_to_html
 from helpwire.core.actors import Actor
 from helpwire.core.commits import deferred_durability
-from helpwire.core.files import write_durably, write_durably_many
+from helpwire.core.files import write_durably_many
 from helpwire.mail import autoreply, bounces, forwarding, loops
 from helpwire.mail.models import Mailbox, Participant, RawMail, RawState
 from helpwire.mail.parse import NotAMessage, ParsedMail, digest, parse
@@ -63,13 +63,6 @@ def _path() -> str:
     return f"{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}.eml"
 
 
-def _store(raw: bytes) -> str:
-    """Write the bytes and fsync them (and their folder) before anything refers to them."""
-    relative = _path()
-    write_durably(mail_root() / relative, raw)
-    return relative
-
-
 def read_raw(raw_mail: RawMail) -> bytes:
     return (mail_root() / raw_mail.path).read_bytes()
 
@@ -77,23 +70,14 @@ def read_raw(raw_mail: RawMail) -> bytes:
 def deliver(*, mailbox: Mailbox, raw: bytes) -> Outcome:
     """Keep one mail and take it in. Raises only when the bytes could not be kept (disk,
     database): the caller then retries later (``mail deliver`` exits 75)."""
-    key = digest(raw)
-    known = RawMail.objects.filter(mailbox=mailbox, digest=key).order_by("pk").first()
-    if known is not None and known.state != RawState.STORED:
-        # Fetched again after a crash before it was marked seen, or piped in twice.
-        return Outcome(raw=known, state=RawState.DUPLICATE, reason=known.state,
-                       message_id=known.message_id)
-    if known is None:
-        known = RawMail.objects.create(mailbox=mailbox, path=_store(raw), digest=key,
-                                       size=len(raw))
-    return take_in(known, raw=raw)
+    return deliver_batch(mailbox=mailbox, raws=[raw])[0]
 
 
 def deliver_batch(*, mailbox: Mailbox, raws: Sequence[bytes],
                   deferred: bool = False) -> list[Outcome]:
-    """``deliver`` for a fetched batch (the IMAP poll), with the same guarantees for less:
-    the files are written together and synced once each (core.files), their rows inserted
-    in one statement, and each mail then taken in by its own transaction. With
+    """Keep a batch of mails (an IMAP poll's; the MTA pipe's one), then take each in: the
+    files are written together and synced once each (core.files), their rows inserted in
+    one statement, and each mail then taken in by its own transaction. With
     ``deferred`` those commits do not wait for the disk (core.commits): the caller's next
     synchronous commit — the poll's new position — makes the batch durable, and until it
     the position has not moved.
@@ -101,7 +85,9 @@ def deliver_batch(*, mailbox: Mailbox, raws: Sequence[bytes],
     keys = [digest(raw) for raw in raws]
     known: dict[str, RawMail] = {}
     for row in RawMail.objects.filter(mailbox=mailbox, digest__in=set(keys)).order_by("-pk"):
-        known[row.digest] = row  # the first one kept wins, as in deliver
+        # The first copy kept wins. Not STORED: fetched again after a crash before it was
+        # marked seen, or piped in twice — a duplicate; STORED: kept but never taken in.
+        known[row.digest] = row
     fresh: dict[str, RawMail] = {}
     files: list[tuple[Path, bytes]] = []
     for key, raw in zip(keys, raws, strict=True):

@@ -19,7 +19,7 @@ from helpwire.clients.models import Client, Company
 from helpwire.connectors.models import Channel
 from helpwire.search.query import search_page
 from helpwire.tickets import selectors
-from helpwire.tickets.models import Priority, Status
+from helpwire.tickets.models import Priority, Status, Ticket
 from helpwire.workspace import bulk, lists, queues
 from helpwire.workspace.forms import FilterForm
 from helpwire.workspace.models import SavedView
@@ -79,7 +79,9 @@ def _sort_links(params: QueryDict, current: str) -> dict[str, dict[str, str]]:
 
 def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDict) -> HttpResponse:
     agent = viewer(request)
-    hits = None
+    # Each row with its search snippet ("" outside search): the template used to look each
+    # one up among all the hits (50 × 50 comparisons, most of a search page's rendering).
+    rows: list[tuple[Ticket, str]] = []
     next_cursor = None
     found = None
     try:
@@ -89,24 +91,19 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
             number = params.get("page", "1")
             found = search_page(q=listing.q, queryset=qs,
                                 page=int(number) if number.isdigit() else 1)
-            hits = found.hits
-            tickets = [h.ticket for h in hits]
+            rows = [(h.ticket, h.snippet) for h in found.hits]
         else:
             result = selectors.ticket_page(viewer=agent, filters=listing.filters,
                                            cursor=params.get("cursor") or None, limit=50,
                                            sort=listing.sort)
-            tickets, next_cursor = result.items, result.next_cursor
+            rows, next_cursor = [(t, "") for t in result.items], result.next_cursor
     except ValidationError as exc:
-        tickets, form_error = [], error_text(exc)
+        rows, form_error = [], error_text(exc)
     else:
         form_error = ""
     context = {
         "title": listing.title, "slug": listing.slug, "form": listing.form,
-        "tickets": tickets, "hits": hits, "next_cursor": next_cursor, "found": found,
-        # Each row with its search snippet: the template looked each one up among all the
-        # hits (50 × 50 comparisons, most of a search page's rendering time).
-        "rows": [(h.ticket, h.snippet) for h in hits] if hits is not None else [
-            (t, "") for t in tickets],
+        "rows": rows, "next_cursor": next_cursor, "found": found,
         "form_error": form_error, "q": listing.q, "querystring": _filters_only(params),
         "statuses": Status.choices, "priorities": Priority.choices,
         "sort": listing.sort, "sort_links": _sort_links(params, listing.sort),

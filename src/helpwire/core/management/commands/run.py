@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from helpwire.core.management.commands.web import default_workers
+from helpwire.core.management.commands.web import checked_workers
 from helpwire.supervise import exec_self
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -42,12 +42,7 @@ class Command(BaseCommand):
         base = base_url(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        workers = default_workers() if workers is None else workers
-        if workers < 1:
-            raise CommandError("--workers must be at least 1")
-        if workers > 1 and not settings.REDIS_URL:
-            raise CommandError("several web workers need REDIS_URL: without Redis, presence "
-                               "and rate limits live in one process's memory")
+        workers = checked_workers(workers)
         # Links that leave Helpwire (emails) name this address: the children get it.
         env = {**os.environ, "HELPWIRE_BASE_URL": base}
         url = f"http://{host}:{port}/"

@@ -26,6 +26,18 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1) if settings.REDIS_URL else 1
 
 
+def checked_workers(requested: int | None) -> int:
+    """The number of web processes to start: the default, or the one asked for if it can
+    work here."""
+    workers = default_workers() if requested is None else requested
+    if workers < 1:
+        raise CommandError("--workers must be at least 1")
+    if workers > 1 and not settings.REDIS_URL:
+        raise CommandError("several web workers need REDIS_URL: without Redis, presence "
+                           "and rate limits live in one process's memory")
+    return workers
+
+
 def listener(host: str, port: int) -> socket.socket:
     """A listening socket that shares its port with the other workers' (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -51,12 +63,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, workers: int | None = None,
                shared_port: bool = False, **options: Any) -> None:
-        workers = default_workers() if workers is None else workers
-        if workers < 1:
-            raise CommandError("--workers must be at least 1")
-        if workers > 1 and not settings.REDIS_URL:
-            raise CommandError("several web workers need REDIS_URL: without Redis, presence "
-                               "and rate limits live in one process's memory")
+        workers = checked_workers(workers)
         if workers > 1:
             self._check_free(host, port)
             self.stdout.write(f"Serving on {host}:{port} with {workers} worker processes")
