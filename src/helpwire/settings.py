@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "helpwire.core",
+    "helpwire.calendars",
     "helpwire.accounts",
     "helpwire.clients",
     "helpwire.connectors",

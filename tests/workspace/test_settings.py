@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from helpwire.accounts.models import Agent, ApiToken, Group, Role
 from helpwire.automation.models import ReplyTemplate
+from helpwire.calendars.models import Calendar
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.access import visible_tickets
@@ -33,8 +34,10 @@ def catalogue(agent, support, api_channel):
                                        options=["Брак", "Задержка"])
     template = ReplyTemplate.objects.create(section="Финансы › Возвраты", title="Возврат",
                                             body="Здравствуйте, {{client.name}}!")
+    calendar = Calendar.objects.create(name="Москва", week={"mon": [["09:00", "18:00"]]},
+                                       holidays="RU")
     return {"agent": agent.pk, "group": support.pk, "tag": tag.pk, "field": field.pk,
-            "template": template.pk, "channel": api_channel.pk}
+            "template": template.pk, "channel": api_channel.pk, "calendar": calendar.pk}
 
 
 SCREENS = [
@@ -45,6 +48,8 @@ SCREENS = [
     ("settings_tag_edit", "tag"), ("settings_fields", None), ("settings_field_new", None),
     ("settings_field_edit", "field"), ("settings_templates", None),
     ("settings_template_new", None), ("settings_template_edit", "template"),
+    ("settings_calendars", None), ("settings_calendar_new", None),
+    ("settings_calendar_edit", "calendar"),
 ]
 
 

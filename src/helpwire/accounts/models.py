@@ -25,6 +25,10 @@ class Group(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
+    calendar = models.ForeignKey(
+        "calendars.Calendar", verbose_name=_("working hours"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="groups",
+        help_text=_("Empty: the company's default calendar."))
 
     class Meta:
         verbose_name = _("group")

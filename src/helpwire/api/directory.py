@@ -38,7 +38,8 @@ def create_tag(request: HttpRequest, payload: TagIn) -> Any:
 @router.get("/groups", response={200: list[GroupOut], **ERRORS})
 def list_groups(request: HttpRequest) -> Any:
     agent_of(request)
-    return [{"id": g.pk, "name": g.name, "description": g.description}
+    return [{"id": g.pk, "name": g.name, "description": g.description,
+             "calendar_id": g.calendar_id}
             for g in Group.objects.order_by("name")]
 
 

@@ -272,6 +272,7 @@ class GroupOut(Schema):
     id: int
     name: str
     description: str
+    calendar_id: int | None  # null: the company's default calendar
 
 
 class AgentOut(Schema):
@@ -294,3 +295,57 @@ class FieldOut(Schema):
 
 
 ClientDetailOut.model_rebuild()
+
+
+# --- working-hours calendars [TM2] -------------------------------------------------------------
+
+Hours = list[list[Short]]  # [["09:00", "13:00"], ["14:00", "18:00"]]; checked by calendars.inputs
+
+
+class CalendarDayIo(Schema):
+    date: Short
+    hours: Hours = []
+
+
+class RotationIo(Schema):
+    start: Short
+    on: int
+    off: int
+    hours: Hours
+
+
+class CalendarIn(Schema):
+    name: Short
+    time_zone: Short | None = None  # default: the instance's HELPWIRE_TIME_ZONE
+    week: dict[Short, Hours] | None = None
+    rotation: RotationIo | None = None  # in place of "week"
+    holidays: Short | None = None  # a country code ("RU") or null
+    days: list[CalendarDayIo] = []
+    is_default: bool | None = None
+
+
+class CalendarPatch(Schema):
+    name: Short | None = None
+    time_zone: Short | None = None
+    week: dict[Short, Hours] | None = None
+    rotation: RotationIo | None = None
+    holidays: Short | None = None
+    days: list[CalendarDayIo] | None = None
+    is_default: bool | None = None
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    time_zone: str
+    week: dict[str, Hours]
+    rotation: RotationIo | None
+    holidays: str | None
+    days: list[CalendarDayIo]
+    is_default: bool
+    group_ids: list[int]
+    updated_at: datetime
+
+
+class GroupPatch(Schema):
+    calendar_id: Id | None = None

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group, Role
 from helpwire.automation.models import ReplyTemplate
+from helpwire.calendars.models import Calendar
 from helpwire.connectors.models import Channel
 from helpwire.conversations import rendering
 from helpwire.tickets import tags as tag_tree
@@ -179,10 +180,15 @@ class GroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    calendar = forms.ModelChoiceField(
+        queryset=Calendar.objects.all(), required=False, label=_("Working hours"),
+        empty_label=_("The company default"),
+        help_text=_("Deadlines and working-hours rules of this group's tickets count by it."))
 
     def __init__(self, *args: Any, group: Group | None = None, **kwargs: Any) -> None:
         if group is not None:
-            kwargs.setdefault("initial", {"name": group.name, "description": group.description})
+            kwargs.setdefault("initial", {"name": group.name, "description": group.description,
+                                          "calendar": group.calendar_id})
         super().__init__(*args, **kwargs)
         self.group = group
 

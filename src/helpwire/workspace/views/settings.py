@@ -33,7 +33,7 @@ from helpwire.workspace.settings_forms import (
     ChannelAccessForm,
     GroupForm,
 )
-from helpwire.workspace.views import settings_catalog
+from helpwire.workspace.views import settings_catalog, settings_hours
 from helpwire.workspace.views.common import actor, agent_view, error_text, viewer
 from helpwire.workspace.views.settings_catalog import MANAGE, invalid, screen
 
@@ -181,7 +181,8 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
             with transaction.atomic():
                 group.name = form.cleaned_data["name"]
                 group.description = form.cleaned_data["description"]
-                group.save(update_fields=["name", "description"])
+                group.calendar = form.cleaned_data["calendar"]
+                group.save(update_fields=["name", "description", "calendar"])
             messages.success(request, _("Group “%(name)s” saved.") % {"name": group.name})
             return redirect("workspace:settings_groups")
         return invalid(request, "group_edit.html", "groups", context)
@@ -228,4 +229,5 @@ urlpatterns: list[URLPattern] = [
     path("settings/channels/", channels, name="settings_channels"),
     path("settings/channels/<int:pk>/", channel_edit, name="settings_channel_edit"),
     *settings_catalog.urlpatterns,
+    *settings_hours.urlpatterns,
 ]
