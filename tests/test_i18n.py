@@ -53,7 +53,7 @@ def parse_po(path: Path) -> list[Entry]:
             value = ast.literal_eval(line)
         else:
             value = ast.literal_eval(rest)
-            if keyword == "msgid" and target is not None:
+            if keyword in ("msgid", "msgctxt") and target is not None and target[0] == "msgstr":
                 finish()
             if keyword.startswith("msgstr["):
                 target = ("msgstr", int(keyword[7:-1]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,18 @@ FORM = {"name": "Москва 9–18", "time_zone": "Europe/Moscow", "kind": "we
         "mon": "09:00–13:00, 14:00 - 18:00", "tue": "09:00-18:00", "wed": "09:00–18:00",
         "thu": "09:00–18:00", "fri": "09:00–17:00", "sat": "", "sun": "", "holidays": "RU",
         "days": "2026-12-31: off\n2026-12-27: 10:00–15:00", "version": ""}
+
+
+@pytest.fixture
+def browser_as(browser_as):
+    """These checks read the English wording: the admin works in English."""
+
+    def make(agent):
+        agent.language = "en"
+        agent.save(update_fields=["language"])
+        return browser_as(agent)
+
+    return make
 
 
 def test_it_makes_a_calendar_from_plain_text_and_previews_it(browser_as, admin):

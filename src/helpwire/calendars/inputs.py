@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from helpwire.calendars import production, schedule
 from helpwire.calendars.models import Calendar
@@ -146,12 +147,13 @@ def days_from_text(text: str) -> list[dict[str, Any]]:
         day, _sep, rest = line.partition(" ")
         day = day.rstrip(":")
         rest = rest.strip().lstrip(":").strip()
-        hours = [] if not rest or rest.lower() in {"off", "выходной", "-"} else (
-            spans_from_text(rest, day))
+        day_off = {"off", "-", pgettext("a calendar day", "off")}
+        hours = [] if not rest or rest.lower() in day_off else spans_from_text(rest, day)
         out.append({"date": day, "hours": hours})
     return out
 
 
 def days_to_text(days: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{d['date']}: {spans_to_text(d['hours']) if d['hours'] else _('off')}"
+    off = pgettext("a calendar day", "off")
+    return "\n".join(f"{d['date']}: {spans_to_text(d['hours']) if d['hours'] else off}"
                      for d in days)

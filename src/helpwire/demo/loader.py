@@ -31,6 +31,10 @@ from django.utils import timezone
 
 from helpwire.accounts.models import Agent, Group, Role
 from helpwire.automation.models import ReplyTemplate
+from helpwire.calendars import actions as calendar_actions
+from helpwire.calendars import inputs
+from helpwire.calendars.models import Calendar
+from helpwire.calendars.schedule import WEEKDAYS
 from helpwire.clients.models import (
     Client,
     Company,
@@ -73,6 +77,7 @@ def load_base(*, seed: int = DEFAULT_SEED, tickets: int = BASE_TICKETS,
         if is_loaded():  # someone else finished first
             return False
         groups = _groups()
+        _calendars(groups)
         agents = _agents(groups)
         channels = _channels(groups)
         for path in c.TAG_PATHS:
@@ -91,6 +96,24 @@ def _groups() -> dict[str, Group]:
         name: Group.objects.get_or_create(name=name, defaults={"description": about})[0]
         for name, about in c.GROUPS.items()
     }
+
+
+def _calendars(groups: dict[str, Group]) -> None:
+    """The company's weekday office hours by the Russian production calendar, and a
+    first line that answers every day, 08:00–22:00 [TM2]."""
+    if Calendar.objects.exists():
+        return
+    weekdays = [["09:00", "13:00"], ["14:00", "18:00"]]
+    office = inputs.clean(name="Офис, будни 9–18", time_zone="Europe/Moscow", holidays="RU",
+                          week={d: weekdays for d in ("mon", "tue", "wed", "thu", "fri")},
+                          rotation=None, days=[])
+    calendar_actions.save_calendar(values=office, is_default=True)
+    daily = inputs.clean(name="Поддержка, ежедневно 8–22", time_zone="Europe/Moscow",
+                         holidays=None, week={d: [["08:00", "22:00"]] for d in WEEKDAYS},
+                         rotation=None, days=[])
+    support = groups[c.SUPPORT]
+    support.calendar = calendar_actions.save_calendar(values=daily, is_default=False)
+    support.save(update_fields=["calendar"])
 
 
 def _agents(groups: dict[str, Group]) -> dict[str, Agent]:

@@ -21,8 +21,7 @@ WEEKDAY_LABELS = {"mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday")
 
 
 def _hours(label: Any) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=200,
-                           widget=forms.TextInput(attrs={"placeholder": "09:00–18:00"}))
+    return forms.CharField(label=label, required=False, max_length=200)
 
 
 class CalendarForm(forms.Form):
