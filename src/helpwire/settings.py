@@ -66,9 +66,9 @@ INSTALLED_APPS = [
     "helpwire.tickets",
     "helpwire.conversations",
     "helpwire.mail",
+    "helpwire.search",
     "helpwire.automation",
     "helpwire.workspace",
-    "helpwire.search",
     "helpwire.demo",
 ]
 

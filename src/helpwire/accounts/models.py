@@ -61,6 +61,8 @@ class Agent(AbstractBaseUser):
     groups = models.ManyToManyField(Group, blank=True, related_name="agents",
                                     verbose_name=_("groups"))
     is_active = models.BooleanField(_("active"), default=True)
+    # Set by the agent himself: rules' round robin and least-loaded assignment skip him.
+    is_away = models.BooleanField(_("away"), default=False)
     language = models.CharField(_("language"), max_length=8, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -155,6 +157,7 @@ class Notification(models.Model):
         MENTION = "mention", _("mention")
         DELIVERY_FAILED = "delivery_failed", _("reply not delivered")
         MAIL = "mail", _("mailbox problem")
+        RULE = "rule", _("rule")
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

@@ -349,3 +349,68 @@ class CalendarOut(Schema):
 
 class GroupPatch(Schema):
     calendar_id: Id | None = None
+
+
+# --- rules [AU1] -------------------------------------------------------------------------------
+
+class RuleIn(Schema):
+    name: Short
+    enabled: bool = True
+    mode: Literal["event", "time", "manual"] = "event"
+    events: list[Short] = []
+    conditions: dict[str, list[dict[str, Any]]] = {"all": [], "any": []}
+    actions: list[dict[str, Any]]
+    stop: bool = False
+    daily_cap: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class RulePatch(Schema):
+    name: Short | None = None
+    enabled: bool | None = None
+    mode: Literal["event", "time", "manual"] | None = None
+    events: list[Short] | None = None
+    conditions: dict[str, list[dict[str, Any]]] | None = None
+    actions: list[dict[str, Any]] | None = None
+    stop: bool | None = None
+    daily_cap: Annotated[int, Field(ge=1, le=1000)] | None = None
+    position: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    enabled: bool
+    position: int
+    mode: str
+    events: list[str]
+    conditions: dict[str, Any]
+    actions: list[dict[str, Any]]
+    stop: bool
+    daily_cap: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RuleTryIn(Schema):
+    ticket_id: Id
+    event: Short | None = None
+
+
+class RuleTryOut(Schema):
+    matched: bool
+    event: str
+    conditions: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+
+
+class FiringOut(Schema):
+    id: int
+    rule_id: int | None
+    rule_name: str
+    ticket_id: int
+    event: str
+    matched: list[dict[str, Any]]
+    done: list[dict[str, Any]]
+    outcome: str
+    error: str
+    at: datetime

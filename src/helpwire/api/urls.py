@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from helpwire.api import calendars, clients, directory, errors, tickets
+from helpwire.api import calendars, clients, directory, errors, rules, tickets
 from helpwire.api.auth import AgentSessionAuth, PerCallerThrottle, TokenAuth
 
 api = NinjaAPI(
@@ -20,5 +20,6 @@ api.add_router("", tickets.router)
 api.add_router("", clients.router)
 api.add_router("", directory.router)
 api.add_router("", calendars.router)
+api.add_router("", rules.router)
 
 urlpatterns = api.urls

@@ -6,3 +6,7 @@ class AutomationConfig(AppConfig):
     name = "helpwire.automation"
     label = "automation"
     verbose_name = _("Automation")
+
+    def ready(self) -> None:
+        # Registers the rules engine's in-transaction hooks on the event bus.
+        from helpwire.automation import engine  # noqa: F401

@@ -27,3 +27,71 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section} › {self.title}" if self.section else self.title
+
+
+class RuleMode(models.TextChoices):
+    EVENT = "event", _("on events")
+    TIME = "time", _("on a schedule")
+    MANUAL = "manual", _("run by hand")
+
+
+class Rule(models.Model):
+    """An automation rule [AU1]: when (mode, events), if (conditions), do (actions). Rules
+    run top to bottom by ``position``; ``stop`` ends the run after this one matched. The
+    JSON shapes are the API's (``automation.rule_inputs`` checks them)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    enabled = models.BooleanField(_("enabled"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    mode = models.CharField(_("mode"), max_length=8, choices=RuleMode.choices,
+                            default=RuleMode.EVENT)
+    events = models.JSONField(_("events"), default=list, blank=True)
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    actions = models.JSONField(_("actions"), default=list)
+    stop = models.BooleanField(_("stop further rules"), default=False)
+    daily_cap = models.PositiveIntegerField(
+        _("firings per ticket per day"), default=20,
+        help_text=_("A rule fires at most this often on one ticket in a day (no rule loops)."))
+    # What the rule keeps between firings (the round-robin turn per group).
+    state = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outcome(models.TextChoices):
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    CAPPED = "capped", _("daily limit reached")
+    TOO_DEEP = "too_deep", _("chain too deep")
+
+
+class RuleFiring(models.Model):
+    """One rule matching one ticket: what matched, what was done, how it went [AU1]."""
+
+    rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="firings")
+    rule_name = models.CharField(_("rule"), max_length=200)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE,
+                               related_name="rule_firings")
+    event = models.CharField(_("event"), max_length=32)
+    matched = models.JSONField(_("matched conditions"), default=list)
+    done = models.JSONField(_("actions"), default=list)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    error = models.TextField(_("error"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rule firing")
+        verbose_name_plural = _("rule firings")
+        indexes = [models.Index(fields=["rule", "ticket", "at"], name="firing_rule_ticket_at"),
+                   models.Index(fields=["-at"], name="firing_at")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name} → {self.ticket_id} ({self.outcome})"
