@@ -11,7 +11,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from helpwire.accounts.models import Agent, ApiToken, Group, Role
-from helpwire.automation.models import ReplyTemplate
+from helpwire.automation.models import ReplyTemplate, Rule
 from helpwire.calendars.models import Calendar
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import tags as tag_tree
@@ -36,8 +36,13 @@ def catalogue(agent, support, api_channel):
                                             body="Здравствуйте, {{client.name}}!")
     calendar = Calendar.objects.create(name="Москва", week={"mon": [["09:00", "18:00"]]},
                                        holidays="RU")
+    rule = Rule.objects.create(name="Зарплата", enabled=True, events=["ticket.created"],
+                               conditions={"all": [{"field": "text", "op": "word_forms",
+                                                    "value": ["зарплата"]}]},
+                               actions=[{"type": "assign", "agent_id": agent.pk}])
     return {"agent": agent.pk, "group": support.pk, "tag": tag.pk, "field": field.pk,
-            "template": template.pk, "channel": api_channel.pk, "calendar": calendar.pk}
+            "template": template.pk, "channel": api_channel.pk, "calendar": calendar.pk,
+            "rule": rule.pk}
 
 
 SCREENS = [
@@ -49,7 +54,8 @@ SCREENS = [
     ("settings_field_edit", "field"), ("settings_templates", None),
     ("settings_template_new", None), ("settings_template_edit", "template"),
     ("settings_calendars", None), ("settings_calendar_new", None),
-    ("settings_calendar_edit", "calendar"),
+    ("settings_calendar_edit", "calendar"), ("settings_rules", None),
+    ("settings_rule_new", None), ("settings_rule_edit", "rule"),
 ]
 
 

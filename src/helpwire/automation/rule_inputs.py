@@ -145,6 +145,11 @@ def clean(*, name: str, enabled: bool, mode: str, events: list[Any] | None,
         errors["name"] = [_("A rule needs a name.")]
     if mode not in RuleMode.values:
         errors["mode"] = [_("Mode is event, time or manual.")]
+    elif mode != RuleMode.EVENT:
+        # Stored but never run would be a silent no-op: refused until the scheduler and the
+        # bulk job run them.
+        errors["mode"] = [_("Only event rules run in this version; time and manual rules "
+                            "come next.")]
 
     def _events() -> None:
         unknown = [e for e in events or [] if e not in EVENTS]

@@ -33,7 +33,7 @@ from helpwire.workspace.settings_forms import (
     ChannelAccessForm,
     GroupForm,
 )
-from helpwire.workspace.views import settings_catalog, settings_hours
+from helpwire.workspace.views import settings_catalog, settings_hours, settings_rules
 from helpwire.workspace.views.common import actor, agent_view, error_text, viewer
 from helpwire.workspace.views.settings_catalog import MANAGE, invalid, screen
 
@@ -230,4 +230,5 @@ urlpatterns: list[URLPattern] = [
     path("settings/channels/<int:pk>/", channel_edit, name="settings_channel_edit"),
     *settings_catalog.urlpatterns,
     *settings_hours.urlpatterns,
+    *settings_rules.urlpatterns,
 ]
