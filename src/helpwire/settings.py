@@ -182,6 +182,9 @@ HELPWIRE_MAIL_MAX_BYTES = int(os.environ.get("HELPWIRE_MAIL_MAX_BYTES", str(30 *
 HELPWIRE_MAIL_AUTO_REPLY_CAP = int(os.environ.get("HELPWIRE_MAIL_AUTO_REPLY_CAP", "3"))
 HELPWIRE_MAIL_NEW_TICKETS_PER_HOUR = int(os.environ.get("HELPWIRE_MAIL_NEW_TICKETS_PER_HOUR",
                                                         "20"))
+# Hosts rules may call although they resolve to private addresses (SSRF guard) [AU8]:
+# comma-separated host names, addresses or CIDR ranges.
+HELPWIRE_HTTP_ALLOW_HOSTS = os.environ.get("HELPWIRE_HTTP_ALLOW_HOSTS", "")
 # Seconds one IMAP or SMTP conversation may stall before it is given up.
 HELPWIRE_MAIL_TIMEOUT = float(os.environ.get("HELPWIRE_MAIL_TIMEOUT", "30"))
 # Check mail servers' TLS certificates (turn off only for a server with a self-signed one).

@@ -52,7 +52,7 @@ def test_it_runs_rules_in_order_and_stops_where_told(inbound):
     ticket = inbound().ticket
     ticket.refresh_from_db()
     assert ticket.priority == "urgent" and not ticket.tags.exists()
-    actions.move_rule(rule=first, position=1)  # now second: both run
+    actions.move_rule(rule=first, position=Rule.objects.count())  # now last: both run
     ticket2 = inbound(email="other@example.ru").ticket
     assert ticket2.tags.filter(name="позже").exists()
 

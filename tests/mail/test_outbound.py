@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from helpwire.accounts.notify import notify, send_notification_email
+from helpwire.automation import actions, rule_inputs
+from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.types import InboundAttachment
 from helpwire.conversations import reply
 from helpwire.conversations.tasks import deliver_message
@@ -122,12 +124,22 @@ def test_it_marks_a_bounced_reply_failed_without_opening_a_ticket(box, smtp_capt
     assert ticket.history.filter(field="bounced", new__contains="user unknown").exists()
 
 
+def acknowledging(box, text: str):
+    """A mailbox's acknowledgement of new requests, as every install sets it up: a rule
+    that replies from a template on a new ticket in the mailbox's channel [AU3]."""
+    template = ReplyTemplate.objects.create(title=f"Ack {box.address}", body=text)
+    actions.create_rule(values=rule_inputs.clean(
+        name=f"Ack {box.address}", enabled=True, mode="event", events=["ticket.created"],
+        conditions={"all": [{"field": "channel", "op": "is", "value": box.channel_id}]},
+        actions=[{"type": "reply_template", "template_id": template.pk}], stop=False))
+    return box
+
+
 @pytest.fixture
 def acking_box(db, smtp_capture):
-    return create_mailbox(actor=Actor.system("test"), address="support@shop.test",
-                          smtp_host=smtp_capture.host, smtp_port=smtp_capture.port,
-                          smtp_security="none",
-                          auto_reply_html="<p>Заявка {{ticket.number}} принята.</p>")
+    return acknowledging(create_mailbox(
+        actor=Actor.system("test"), address="support@shop.test", smtp_host=smtp_capture.host,
+        smtp_port=smtp_capture.port, smtp_security="none"), "Заявка {{ticket.number}} принята.")
 
 
 def _run_queue():
@@ -214,9 +226,9 @@ def test_it_copies_and_blind_copies_a_reply_written_in_the_workspace(box, smtp_c
 
 
 def test_it_never_lets_two_of_our_mailboxes_answer_each_other(acking_box, smtp_capture):
-    other = create_mailbox(actor=Actor.system("test"), address="sales@shop.test",
-                           smtp_host=smtp_capture.host, smtp_port=smtp_capture.port,
-                           smtp_security="none", auto_reply_html="<p>Получили.</p>")
+    other = acknowledging(create_mailbox(
+        actor=Actor.system("test"), address="sales@shop.test", smtp_host=smtp_capture.host,
+        smtp_port=smtp_capture.port, smtp_security="none"), "Получили.")
     for frm, box in (("sales@shop.test", acking_box), ("support@shop.test", other)):
         out = deliver(mailbox=box, raw=mail(frm=frm, to=box.address, msgid=f"<{frm}>"))
         assert out.state == "ignored"

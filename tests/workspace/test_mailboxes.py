@@ -51,7 +51,7 @@ def _form(mailbox: Mailbox | None = None, **changes: object) -> dict[str, object
         "imap_host": "", "imap_port": 993, "imap_security": "ssl", "imap_user": "",
         "imap_password": "", "imap_folder": "INBOX", "poll_seconds": 60,
         "smtp_host": "", "smtp_port": 465, "smtp_security": "ssl", "smtp_user": "",
-        "smtp_password": "", "signature_html": "", "auto_reply_html": "",
+        "smtp_password": "", "signature_html": "",
     }
     if mailbox is not None:
         for name in data:

@@ -36,7 +36,7 @@ def test_it_builds_the_payroll_rule_from_plain_words_and_routes_by_it(
     b = browser_as(admin)
     r = b.post(reverse("workspace:settings_rule_new"), payroll(agent, support))
     assert r.status_code == 302, r.content.decode()[:3000]
-    rule = Rule.objects.get()
+    rule = Rule.objects.get(name="Зарплата → Иван")
     assert rule.conditions["all"] == [
         {"field": "text", "op": "word_forms", "value": ["зарплата", "оклад"]},
         {"field": "group", "op": "is_not", "value": claims.pk}]
@@ -54,7 +54,7 @@ def test_it_names_the_row_with_an_unknown_agent(browser_as, admin, agent, suppor
                                {**payroll(agent, support), "action_0_value": "Никто"})
     assert r.status_code == 400
     assert "Nothing named “Никто”" in r.content.decode()
-    assert not Rule.objects.exists()
+    assert not Rule.objects.filter(name="Зарплата → Иван").exists()
 
 
 def test_it_tries_the_rule_on_a_ticket_and_changes_nothing(browser_as, admin, agent, claims,
@@ -62,7 +62,7 @@ def test_it_tries_the_rule_on_a_ticket_and_changes_nothing(browser_as, admin, ag
     b = browser_as(admin)
     ticket = inbound("Вопрос по зарплате").ticket
     b.post(reverse("workspace:settings_rule_new"), {**payroll(agent, support), "enabled": ""})
-    rule = Rule.objects.get()
+    rule = Rule.objects.get(name="Зарплата → Иван")
     changes = Change.objects.count()
     page = b.get(reverse("workspace:settings_rule_edit", args=[rule.pk]),
                  {"number": ticket.number}).content.decode()
@@ -76,10 +76,9 @@ def test_it_moves_switches_off_and_refuses_a_stale_save(browser_as, admin, agent
     b = browser_as(admin)
     for name in ("Первое", "Второе"):
         b.post(reverse("workspace:settings_rule_new"), {**payroll(agent, support), "name": name})
-    first, second = Rule.objects.order_by("position")
+    first, second = Rule.objects.filter(name__in=["Первое", "Второе"]).order_by("position")
     b.post(reverse("workspace:settings_rule_move", args=[second.pk]), {"to": 0})
-    assert list(Rule.objects.order_by("position").values_list("name", flat=True)) == [
-        "Второе", "Первое"]
+    assert Rule.objects.order_by("position").values_list("name", flat=True).first() == "Второе"
     b.post(reverse("workspace:settings_rule_toggle", args=[first.pk]))
     first.refresh_from_db()
     assert first.enabled is False
@@ -101,3 +100,11 @@ def test_it_keeps_every_condition_of_a_rule_made_through_the_api(browser_as, adm
     b = browser_as(admin)
     page = b.get(reverse("workspace:settings_rule_edit", args=[rule.pk])).content.decode()
     assert "слово7" in page
+
+
+def test_it_lets_an_agent_say_he_is_away(browser_as, agent):
+    b = browser_as(agent)
+    b.post(reverse("workspace:preferences"), {"language": "en", "time_zone": "Europe/Moscow",
+                                              "is_away": "on"})
+    agent.refresh_from_db()
+    assert agent.is_away is True

@@ -17,6 +17,7 @@ from helpwire.api.schemas import (
     ERRORS,
     FiringOut,
     Id,
+    RequestOut,
     RuleIn,
     RuleOut,
     RulePatch,
@@ -24,7 +25,7 @@ from helpwire.api.schemas import (
     RuleTryOut,
 )
 from helpwire.automation import actions, engine, rule_inputs
-from helpwire.automation.models import Rule, RuleFiring
+from helpwire.automation.models import OutboundRequest, Rule, RuleFiring
 from helpwire.tickets.access import visible_tickets
 
 router = Router(tags=["rules"])
@@ -102,3 +103,15 @@ def rule_firings(request: HttpRequest, rule_id: Id) -> Any:
     return [{"id": f.pk, "rule_id": f.rule_id, "rule_name": f.rule_name,
              "ticket_id": f.ticket_id, "event": f.event, "matched": f.matched, "done": f.done,
              "outcome": f.outcome, "error": f.error, "at": f.at} for f in rows]
+
+
+@router.get("/rules/{rule_id}/requests", response={200: list[RequestOut], **ERRORS},
+            summary="The rule's latest HTTP requests (100), newest first: the delivery log")
+def rule_requests(request: HttpRequest, rule_id: Id) -> Any:
+    _admin(request)
+    rows = OutboundRequest.objects.filter(rule_id=rule_id).order_by("-created_at", "-pk")[:100]
+    return [{"id": r.pk, "event_id": str(r.event_id), "ticket_id": r.ticket_id,
+             "method": r.method, "url": r.url, "state": r.state, "attempts": r.attempts,
+             "last_status": r.last_status, "last_error": r.last_error,
+             "response": r.response, "created_at": r.created_at, "sent_at": r.sent_at,
+             "next_attempt_at": r.next_attempt_at} for r in rows]

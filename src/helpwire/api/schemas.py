@@ -126,6 +126,7 @@ class AuthorOut(Schema):
     name: str
     agent_id: int | None
     client_id: int | None
+    rule_id: int | None = None  # a rule's message: which rule [AU1]
 
 
 class MessageOut(Schema):
@@ -414,3 +415,43 @@ class FiringOut(Schema):
     outcome: str
     error: str
     at: datetime
+
+
+# --- reply templates [TK7] ---------------------------------------------------------------------
+
+class TemplateIn(Schema):
+    title: Short
+    body: Text
+    section: Short = ""  # a path in the templates tree: "Финансы › Возвраты"
+    is_active: bool = True
+
+
+class TemplatePatch(Schema):
+    title: Short | None = None
+    body: Text | None = None
+    section: Short | None = None
+    is_active: bool | None = None
+
+
+class TemplateOut(Schema):
+    id: int
+    title: str
+    body: str
+    section: str
+    is_active: bool
+
+
+class RequestOut(Schema):
+    id: int
+    event_id: str
+    ticket_id: int | None
+    method: str
+    url: str
+    state: str
+    attempts: int
+    last_status: int | None
+    last_error: str
+    response: str
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None

@@ -17,8 +17,11 @@ def ref(obj: Any) -> dict[str, Any] | None:
 
 
 def author(row: ActorFields) -> dict[str, Any]:
-    return {"kind": row.actor_kind, "name": row.actor_name, "agent_id": row.actor_agent_id,
-            "client_id": row.actor_client_id}
+    out = {"kind": row.actor_kind, "name": row.actor_name, "agent_id": row.actor_agent_id,
+           "client_id": row.actor_client_id}
+    if row.actor_kind == "rule":
+        out["rule_id"] = (getattr(row, "meta", None) or {}).get("rule_id")
+    return out
 
 
 def client_brief(client: Client) -> dict[str, Any]:

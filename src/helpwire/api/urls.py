@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from helpwire.api import calendars, clients, directory, errors, rules, tickets
+from helpwire.api import calendars, clients, directory, errors, rules, templates, tickets
 from helpwire.api.auth import AgentSessionAuth, PerCallerThrottle, TokenAuth
 
 api = NinjaAPI(
@@ -21,5 +21,6 @@ api.add_router("", clients.router)
 api.add_router("", directory.router)
 api.add_router("", calendars.router)
 api.add_router("", rules.router)
+api.add_router("", templates.router)
 
 urlpatterns = api.urls

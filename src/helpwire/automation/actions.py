@@ -10,19 +10,46 @@ from django.db.models import Max
 from django.utils import timezone
 
 from helpwire.automation.models import Rule
+from helpwire.mail import crypto
+
+# Active signing secrets a rule keeps: the newest and the one before it, so a receiver can
+# switch to a new secret while requests signed with both arrive [AU8].
+ACTIVE_SECRETS = 2
+
+
+def _take_secrets(rule: Rule, values: dict[str, Any]) -> None:
+    """Secrets sent with http_request actions go to the rule's encrypted, write-only list;
+    the stored action keeps none."""
+    actions = []
+    for action in values.get("actions", rule.actions):
+        if action.get("type") == "http_request" and "secret" in action:
+            action = dict(action)
+            plain = action.pop("secret")
+            known = [crypto.decrypt(s["value"]) for s in rule.secrets]
+            if plain not in known:
+                rule.secrets = [*rule.secrets, {"value": crypto.encrypt(plain),
+                                                "added_at": timezone.now().isoformat()}
+                                ][-ACTIVE_SECRETS:]
+        actions.append(action)
+    if "actions" in values:
+        values["actions"] = actions
 
 
 @transaction.atomic
 def create_rule(*, values: dict[str, Any]) -> Rule:
     list(Rule.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
     last = Rule.objects.aggregate(m=Max("position"))["m"]
-    rule = Rule(**values, position=0 if last is None else last + 1)
+    rule = Rule(position=0 if last is None else last + 1)
+    _take_secrets(rule, values)
+    for name, value in values.items():
+        setattr(rule, name, value)
     rule.save()
     return rule
 
 
 @transaction.atomic
 def update_rule(*, rule: Rule, values: dict[str, Any]) -> Rule:
+    _take_secrets(rule, values)
     for name, value in values.items():
         setattr(rule, name, value)
     rule.updated_at = timezone.now()

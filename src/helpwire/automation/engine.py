@@ -112,7 +112,7 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
                 continue
             try:
                 with transaction.atomic():
-                    done = rule_actions.apply(rule, lock_ticket(ticket_id))
+                    done = rule_actions.apply(rule, lock_ticket(ticket_id), message=message)
             except (ValidationError, PermissionDenied, DatabaseError) as e:
                 logger.warning("rule %s failed on ticket %s: %s", rule.pk, ticket_id, e)
                 fired.append(_log(rule, ticket_id, event, held, [], Outcome.FAILED, str(e)))

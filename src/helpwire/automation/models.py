@@ -3,7 +3,10 @@ outbound requests will live here too."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +57,8 @@ class Rule(models.Model):
         help_text=_("A rule fires at most this often on one ticket in a day (no rule loops)."))
     # What the rule keeps between firings (the round-robin turn per group).
     state = models.JSONField(default=dict, blank=True, editable=False)
+    # Signing secrets of its HTTP requests, encrypted, newest last; write-only [AU8].
+    secrets = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
@@ -95,3 +100,63 @@ class RuleFiring(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_name} → {self.ticket_id} ({self.outcome})"
+
+
+class RequestState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    REFUSED = "refused", _("refused (not a public address)")
+
+
+class OutboundRequest(models.Model):
+    """One HTTP request a rule made [AU8]: rendered when the rule fired, sent by a task
+    after commit, retried on 5xx, 429 and timeouts. The delivery log admins read."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="requests")
+    rule_name = models.CharField(_("rule"), max_length=200)
+    ticket = models.ForeignKey("tickets.Ticket", null=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    method = models.CharField(max_length=8)
+    url = models.TextField()
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=RequestState.choices,
+                             default=RequestState.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    response = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("HTTP request")
+        verbose_name_plural = _("HTTP requests")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="queued"),
+                         name="request_due"),
+            models.Index(fields=["claimed_until"], condition=Q(state="sending"),
+                         name="request_claimed"),
+            models.Index(fields=["rule", "-created_at"], name="request_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url[:80]} ({self.state})"
+
+
+class HttpTarget(models.Model):
+    """A host rules call, with its circuit breaker: after a run of failures requests to it
+    wait until ``open_until`` and admins are told."""
+
+    host = models.CharField(max_length=255, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    open_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.host

@@ -12,18 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent, Group, Notification
+from helpwire.automation import outbound
 from helpwire.automation.models import Rule
 from helpwire.calendars import schedule, selectors
 from helpwire.conversations import reply
 from helpwire.conversations.outbound import NOTE
 from helpwire.core.actors import Actor
 from helpwire.tickets import actions as ticket_actions
-from helpwire.tickets.models import IN_WORK, Status, Ticket
+from helpwire.tickets.models import IN_WORK, Message, Status, Ticket
 
 # Ticket changes a rule can make, as update_ticket's keyword for each action type.
 SETTERS = {"set_status": "status", "set_priority": "priority", "set_type": "type"}
-IN_TRANSACTION = {"assign", "add_tags", "remove_tags", "set_status", "set_priority",
-                  "set_type", "set_field", "add_note", "notify", "spam"}
 
 
 def on_shift(group: Group) -> list[Agent]:
@@ -83,15 +82,19 @@ def _assignment(rule: Rule, action: dict[str, Any], ticket: Ticket) -> dict[str,
     return out
 
 
-def apply(rule: Rule, ticket: Ticket) -> list[dict[str, Any]]:
-    """Do the rule's actions on the (locked) ticket; returns what was done, for the log."""
-    actor = Actor.rule(rule.name)
+def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None
+          ) -> list[dict[str, Any]]:
+    """Do the rule's actions on the (locked) ticket; returns what was done, for the log.
+    ``message`` is the one that set the rule off (its text, its sender, whether a machine
+    wrote it)."""
+    actor = Actor.rule(rule.name, rule_id=rule.pk)
     changes: dict[str, Any] = {}
     add: list[str] = []
     remove: list[str] = []
     fields: dict[str, Any] = {}
     notes: list[str] = []
     notify: list[dict[str, Any]] = []
+    later: list[dict[str, Any]] = []
     done: list[dict[str, Any]] = []
     for action in rule.actions:
         kind = action.get("type")
@@ -120,6 +123,8 @@ def apply(rule: Rule, ticket: Ticket) -> list[dict[str, Any]]:
         elif kind == "notify":
             notify.append(action)
             done.append({"type": kind, "agent_ids": action.get("agent_ids", [])})
+        elif kind in ("reply_template", "send_email", "http_request"):
+            later.append(action)
     if changes or add or remove or fields:
         ticket = ticket_actions.update_ticket(ticket=ticket, actor=actor, add_tags=add,
                                      remove_tags=remove, field_values=fields or None,
@@ -128,6 +133,8 @@ def apply(rule: Rule, ticket: Ticket) -> list[dict[str, Any]]:
         reply(ticket=ticket, actor=actor, text=text, kind=NOTE)
     for action in notify:
         _notify(rule, ticket, action)
+    for action in later:
+        done.append(outbound.send(rule=rule, ticket=ticket, action=action, message=message))
     return done
 
 

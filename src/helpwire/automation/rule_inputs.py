@@ -8,16 +8,21 @@ from typing import Any
 
 import regex
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.automation import conditions as c
 from helpwire.automation.engine import EVENTS
-from helpwire.automation.models import RuleMode
+from helpwire.automation.models import ReplyTemplate, RuleMode
 from helpwire.tickets.models import CustomField, Priority, Status, TicketType
 
 ACTION_TYPES = ("assign", "add_tags", "remove_tags", "set_status", "set_priority", "set_type",
-                "set_field", "add_note", "notify", "spam")
+                "set_field", "add_note", "notify", "spam", "reply_template", "send_email",
+                "http_request")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+MIN_SECRET = 16
+MAX_RECIPIENTS = 50
 STRATEGIES = ("round_robin", "least_loaded")
 MAX_CONDITIONS = 50
 MAX_ACTIONS = 30
@@ -121,7 +126,79 @@ def _action(item: Any, where: str) -> dict[str, Any]:
         _ids_exist(Agent, ids, where, is_active=True)
         return {"type": kind, "agent_ids": ids, "assignee": bool(item.get("assignee")),
                 "text": str(item.get("text") or "")[:500]}
+    if kind == "reply_template":
+        if not (isinstance(item.get("template_id"), int) and ReplyTemplate.objects.filter(
+                pk=item["template_id"], is_active=True).exists()):
+            raise ValidationError(_("%(where)s: no active reply template %(id)s.")
+                                  % {"where": where, "id": item.get("template_id")})
+        out: dict[str, Any] = {"type": kind, "template_id": item["template_id"]}
+        if item.get("answer_within") is not None:
+            out["answer_within"] = _seconds(item["answer_within"], where)
+        return out
+    if kind == "send_email":
+        return _email(item, where)
+    if kind == "http_request":
+        return _http(item, where)
     return {"type": kind}
+
+
+def _http(item: dict[str, Any], where: str) -> dict[str, Any]:
+    method = str(item.get("method") or "POST").upper()
+    url = str(item.get("url") or "").strip()
+    if method not in METHODS:
+        raise ValidationError(_("%(where)s: the method is one of %(methods)s.")
+                              % {"where": where, "methods": ", ".join(METHODS)})
+    if not url.lower().startswith(("http://", "https://")) or len(url) > 2000:
+        raise ValidationError(_("%(where)s: the URL starts with http:// or https://.")
+                              % {"where": where})
+    headers = item.get("headers") or {}
+    if not (isinstance(headers, dict) and all(
+            isinstance(k, str) and isinstance(v, str) and k.strip()
+            and not any(c in k + v for c in "\r\n") for k, v in headers.items())):
+        raise ValidationError(_("%(where)s: headers are names and values on one line each.")
+                              % {"where": where})
+    out: dict[str, Any] = {"type": "http_request", "method": method, "url": url,
+                           "headers": headers, "body": str(item.get("body") or "")[:100_000]}
+    secret = item.get("secret")
+    if secret is not None:
+        if not isinstance(secret, str) or len(secret) < MIN_SECRET:
+            raise ValidationError(_("%(where)s: a signing secret has %(min)s characters or "
+                                    "more.") % {"where": where, "min": MIN_SECRET})
+        out["secret"] = secret
+    return out
+
+
+def _seconds(value: Any, where: str) -> int:
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if not 60 <= seconds <= 90 * 86400:
+        raise ValidationError(_("%(where)s: the promised answer time is a number of seconds "
+                                "(a minute to 90 days).") % {"where": where})
+    return seconds
+
+
+def _email(item: dict[str, Any], where: str) -> dict[str, Any]:
+    to = item.get("to")
+    to = [to] if isinstance(to, str) else to
+    if not (isinstance(to, list) and 0 < len(to) <= MAX_RECIPIENTS):
+        raise ValidationError(_("%(where)s: send to 1 to %(max)s addresses.")
+                              % {"where": where, "max": MAX_RECIPIENTS})
+    clean_to = []
+    for address in to:
+        try:
+            validate_email(str(address).strip())
+        except ValidationError:
+            raise ValidationError(_("%(where)s: “%(value)s” is not an email address.")
+                                  % {"where": where, "value": address}) from None
+        clean_to.append(str(address).strip().lower())
+    subject, body = str(item.get("subject") or "").strip(), str(item.get("body") or "")
+    if not subject or not body.strip():
+        raise ValidationError(_("%(where)s: an email needs a subject and a text.")
+                              % {"where": where})
+    return {"type": "send_email", "to": clean_to, "subject": subject[:500],
+            "body": body[:50_000]}
 
 
 def clean(*, name: str, enabled: bool, mode: str, events: list[Any] | None,

@@ -134,6 +134,8 @@ def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
         meta.update(cc=_addresses(cc), bcc=_addresses(bcc))
     if automatic:
         meta["automatic"] = True
+    if actor.rule_id is not None:
+        meta["rule_id"] = actor.rule_id
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.OUTBOUND if public else MessageKind.NOTE,

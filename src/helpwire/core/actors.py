@@ -35,6 +35,7 @@ class Actor:
     agent: Agent | None = None
     client: Client | None = None
     name: str = ""
+    rule_id: int | None = None  # a rule's messages keep it (meta), for the API's author
 
     @classmethod
     def of_agent(cls, agent: Agent) -> Actor:
@@ -45,8 +46,8 @@ class Actor:
         return cls(kind=ActorKind.CLIENT, client=client, name=client.name)
 
     @classmethod
-    def rule(cls, name: str) -> Actor:
-        return cls(kind=ActorKind.RULE, name=name)
+    def rule(cls, name: str, rule_id: int | None = None) -> Actor:
+        return cls(kind=ActorKind.RULE, name=name, rule_id=rule_id)
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

@@ -20,7 +20,7 @@ from helpwire.mail.models import AuthKind, Mailbox, RawMail, RawState, Security
 
 SETTINGS = ("imap_host", "imap_port", "imap_security", "imap_user", "imap_folder",
             "poll_seconds", "smtp_host", "smtp_port", "smtp_security", "smtp_user",
-            "signature_html", "is_internal", "is_system", "auto_reply_html", "auth",
+            "signature_html", "is_internal", "is_system", "auth",
             "oauth_provider", "oauth_client_id", "oauth_tenant", "oauth_authorize_url",
             "oauth_token_url", "oauth_scope")
 

@@ -35,7 +35,7 @@ from helpwire.conversations.sanitize import text_to_html
 from helpwire.core.actors import Actor
 from helpwire.core.commits import deferred_durability
 from helpwire.core.files import write_durably_many
-from helpwire.mail import autoreply, bounces, forwarding, loops
+from helpwire.mail import bounces, forwarding, loops
 from helpwire.mail.models import Mailbox, Participant, RawMail, RawState
 from helpwire.mail.parse import NotAMessage, ParsedMail, digest, parse
 from helpwire.tickets.locks import lock_ticket
@@ -286,8 +286,6 @@ def _ingest(raw_mail: RawMail, parsed: ParsedMail, mailbox: Mailbox, *,
             _also_received_by(result.message, mailbox)
         else:
             _remember_participants(ticket.pk, parsed, mailbox, email_addr, ours=ours)
-        if result.created and not forwarded_by:
-            autoreply.acknowledge(mailbox=mailbox, ticket=ticket, parsed=parsed, to=email_addr)
         raw_mail.opened_ticket = result.created
         outcome = _settle(raw_mail, RawState.DUPLICATE if result.duplicate else RawState.TAKEN,
                           "", message=result.message)

@@ -97,3 +97,17 @@ def alert_admins(reason: str) -> None:
     """Tell the admins that mail is being held."""
     notify_admins(kind=Notification.Kind.MAIL, email=False,
                   text=lambda: _("Mail held in quarantine: %(reason)s") % {"reason": reason})
+
+
+def claim_for_message(*, message_meta: Mapping[str, object], address: str) -> tuple[bool, str]:
+    """May a rule's automatic reply answer this stored message? Never one a machine wrote
+    or an agent forwarded (the reason was kept at intake), and then ``claim_auto_reply``:
+    not our own mailboxes or robot senders, and the per-address daily cap."""
+    automatic = message_meta.get("automatic")
+    if automatic:
+        return False, str(automatic)
+    if message_meta.get("forwarded_by"):
+        return False, "forwarded by an agent"
+    if not address:
+        return False, "no address"
+    return claim_auto_reply(address=address, headers={})

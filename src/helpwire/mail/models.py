@@ -65,7 +65,6 @@ class Mailbox(models.Model):
     # Agent notifications (mentions, reminders, password reset) leave through it.
     is_system = models.BooleanField(_("system mailbox"), default=False)
     # An acknowledgement sent on each new ticket (the rules issue makes this a rule).
-    auto_reply_html = models.TextField(_("automatic reply to new requests"), blank=True)
 
     # Polling position and health. ``next_poll_at`` is the due column the scheduler sweeps.
     uidvalidity = models.BigIntegerField(null=True, blank=True)

@@ -97,8 +97,6 @@ class MailboxForm(forms.Form):
     signature_html = _html(_("Signature"), _(
         "HTML added under every reply. It may use {{agent.name}}, {{ticket.number}}, "
         "{{client.name}} and {{ticket.subject}}."))
-    auto_reply_html = _html(_("Automatic reply to new requests"), _(
-        "Sent once when a mail opens a new ticket; empty: none."))
     is_internal = forms.BooleanField(
         label=_("Internal requests"), required=False,
         help_text=_("Mail to this mailbox comes from colleagues: its tickets are internal."))
@@ -155,9 +153,6 @@ class MailboxForm(forms.Form):
 
     def clean_signature_html(self) -> str:
         return self._clean_html("signature_html")
-
-    def clean_auto_reply_html(self) -> str:
-        return self._clean_html("auto_reply_html")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from helpwire.accounts.models import Agent, Group
 from helpwire.automation import rule_inputs
 from helpwire.automation.conditions import FIELD_LABELS
-from helpwire.automation.models import Rule
+from helpwire.automation.models import ReplyTemplate, Rule
 from helpwire.clients.models import Company
 from helpwire.connectors.models import Channel
 from helpwire.mail.models import Mailbox
@@ -44,6 +44,9 @@ ACTION_LABELS = {
     "set_type": _("set type"), "set_field": _("set field (key = value)"),
     "add_note": _("add a private note"), "notify_assignee": _("notify the assignee"),
     "notify_agent": _("notify the agent"), "spam": _("mark as spam"),
+    "reply_template": _("reply to the client with the template"),
+    "send_email": _("send an email (address: subject | text)"),
+    "http_request": _("send an HTTP request (METHOD URL | body)"),
 }
 LIST_OPS = {"word_forms", "in"}
 YES = {"yes", "true", "1", "да", "y"}
@@ -133,12 +136,49 @@ def action_dict(kind: str, text: str) -> dict[str, Any]:
         "notify_assignee": lambda: {"type": "notify", "assignee": True, "text": text},
         "notify_agent": lambda: {"type": "notify", "agent_ids": [_find("assignee", text)]},
         "spam": lambda: {"type": "spam"},
+        "reply_template": lambda: {"type": "reply_template", "template_id": _template(text)},
+        "send_email": lambda: _email(text),
+        "http_request": lambda: _request(text),
     }
     return simple[kind]()
 
 
+def _template(text: str) -> int:
+    for pk, title in ReplyTemplate.objects.filter(is_active=True).values_list("pk", "title"):
+        if title.casefold() == text.strip().casefold() or str(pk) == text.strip():
+            return int(pk)
+    raise ValidationError(_("No active reply template “%(name)s”.") % {"name": text})
+
+
+def _email(text: str) -> dict[str, Any]:
+    """"ops@shop.ru, boss@shop.ru: New claim #{{ticket.number}} | {{message.text}}"."""
+    to, _sep, rest = text.partition(":")
+    subject, _bar, body = rest.partition("|")
+    return {"type": "send_email", "to": _split(to), "subject": subject.strip(),
+            "body": body.strip()}
+
+
+def _request(text: str) -> dict[str, Any]:
+    """"POST https://api.telegram.org/bot…/sendMessage | {"chat_id": 1, "text": "…"}"."""
+    head, _bar, body = text.partition("|")
+    method, _space, url = head.strip().partition(" ")
+    if not url.strip():
+        method, url = "POST", method
+    return {"type": "http_request", "method": method.upper(), "url": url.strip(),
+            "headers": {}, "body": body.strip()}
+
+
 def action_row(action: dict[str, Any]) -> tuple[str, str]:
     kind = action["type"]
+    if kind == "http_request":
+        body = f" | {action['body']}" if action.get("body") else ""
+        return kind, f"{action['method']} {action['url']}{body}"
+    if kind == "reply_template":
+        title = ReplyTemplate.objects.filter(pk=action["template_id"]).values_list(
+            "title", flat=True).first()
+        return kind, title or str(action["template_id"])
+    if kind == "send_email":
+        return kind, f"{', '.join(action['to'])}: {action['subject']} | {action['body']}"
     if kind == "assign":
         if action.get("strategy"):
             return action["strategy"], _name("group", action["group_id"])

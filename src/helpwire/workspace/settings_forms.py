@@ -7,7 +7,6 @@ fields live here too, with their inverse for the edit form.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -16,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group, Role
+from helpwire.automation import template_inputs
 from helpwire.automation.models import ReplyTemplate
 from helpwire.calendars.models import Calendar
 from helpwire.connectors.models import Channel
@@ -26,8 +26,6 @@ from helpwire.tickets.models import TAG_SEPARATOR, CustomField, FieldKind, Tag
 # The variables a reply template may use (helpwire.conversations.rendering fills them in).
 TEMPLATE_VARIABLES: list[tuple[str, Any]] = [("{{" + name + "}}", label)
                                              for name, label in rendering.VARIABLES]
-_KNOWN_VARIABLES = {v.strip("{}") for v, _label in TEMPLATE_VARIABLES}
-_BRACES = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 MAX_OPTION_DEPTH = 5
 MAX_OPTION_LENGTH = 200
 
@@ -332,22 +330,10 @@ class ReplyTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_section(self) -> str:
-        text = self.cleaned_data.get("section") or ""
-        if not text.strip():
-            return ""
-        return TAG_SEPARATOR.join(tag_tree.split_path(text))
+        return template_inputs.section(self.cleaned_data.get("section") or "")
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if not body.strip():
-            raise ValidationError(_("The template needs a text."), code="required")
-        unknown = sorted({m for m in _BRACES.findall(body) if m not in _KNOWN_VARIABLES})
-        if unknown:
-            raise ValidationError(
-                _("Unknown variables: %(names)s. Use only the ones listed on this page."),
-                code="unknown_variable",
-                params={"names": ", ".join("{{%s}}" % n for n in unknown)})  # noqa: UP031
-        return body
+        return template_inputs.body(self.cleaned_data["body"])
 
 
 # --- channels -------------------------------------------------------------------------------------

@@ -101,6 +101,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"))
+    is_away = forms.BooleanField(
+        label=gettext_lazy("I am away"), required=False,
+        help_text=gettext_lazy("Rules that hand out tickets in turn or to the least busy "
+                               "skip you until you untick this."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,12 +116,13 @@ class PreferencesForm(forms.Form):
 def preferences(request: HttpRequest) -> HttpResponse:
     agent = viewer(request)
     initial = {"language": agent.language or settings.LANGUAGE_CODE,
-               "time_zone": agent.time_zone or settings.TIME_ZONE}
+               "time_zone": agent.time_zone or settings.TIME_ZONE, "is_away": agent.is_away}
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         agent.language = form.cleaned_data["language"]
         agent.time_zone = form.cleaned_data["time_zone"]
-        agent.save(update_fields=["language", "time_zone"])
+        agent.is_away = form.cleaned_data["is_away"]
+        agent.save(update_fields=["language", "time_zone", "is_away"])
         messages.success(request, _("Saved."))
         return redirect("workspace:preferences")
     return page(request, "workspace/preferences.html", {"form": form})

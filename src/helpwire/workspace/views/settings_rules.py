@@ -79,7 +79,9 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     context = {"rule": rule, "form": form,
                "tried": _try(request, rule) if rule else None,
                "firings": rule.firings.select_related("ticket").order_by("-at", "-pk")[
-                   :FIRINGS_SHOWN] if rule else []}
+                   :FIRINGS_SHOWN] if rule else [],
+               "requests": rule.requests.order_by("-created_at", "-pk")[:FIRINGS_SHOWN]
+               if rule else []}
     if request.method == "POST":
         if form.is_valid():
             saved = (actions.update_rule(rule=rule, values=form.values) if rule
