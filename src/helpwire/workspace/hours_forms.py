@@ -15,6 +15,12 @@ from helpwire.calendars import inputs, production
 from helpwire.calendars.models import Calendar
 from helpwire.calendars.schedule import WEEKDAYS
 
+# The countries the screen offers by name (the API takes any code the holidays package knows).
+COUNTRIES = {"RU": _("Russia"), "BY": _("Belarus"), "KZ": _("Kazakhstan"),
+             "UZ": _("Uzbekistan"), "KG": _("Kyrgyzstan"), "AM": _("Armenia"),
+             "GE": _("Georgia"), "AZ": _("Azerbaijan"), "RS": _("Serbia"),
+             "PT": _("Portugal"), "BR": _("Brazil"), "DE": _("Germany"),
+             "GB": _("United Kingdom"), "US": _("United States")}
 WEEKDAY_LABELS = {"mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday"),
                   "thu": _("Thursday"), "fri": _("Friday"), "sat": _("Saturday"),
                   "sun": _("Sunday")}
@@ -63,8 +69,12 @@ class CalendarForm(forms.Form):
         super().__init__(*args, **kwargs)
         holidays = self.fields["holidays"]
         assert isinstance(holidays, forms.ChoiceField)
-        holidays.choices = [("", _("None")), ("RU", _("Russia"))] + [
-            (c, c) for c in production.codes() if c != "RU"]
+        known = set(production.codes())
+        current = calendar.holidays if calendar is not None else ""
+        holidays.choices = [("", _("None")), *[(c, name) for c, name in COUNTRIES.items()
+                                               if c in known]]
+        if current and current not in COUNTRIES:  # set through the API: keep it shown
+            holidays.choices.append((current, current))
         self.values: dict[str, Any] = {}
 
     def clean(self) -> dict[str, Any]:
