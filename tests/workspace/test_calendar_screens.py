@@ -19,15 +19,8 @@ FORM = {"name": "Москва 9–18", "time_zone": "Europe/Moscow", "kind": "we
 
 
 @pytest.fixture
-def browser_as(browser_as):
-    """These checks read the English wording: the admin works in English."""
-
-    def make(agent):
-        agent.language = "en"
-        agent.save(update_fields=["language"])
-        return browser_as(agent)
-
-    return make
+def browser_as(english_browser_as):
+    return english_browser_as
 
 
 def test_it_makes_a_calendar_from_plain_text_and_previews_it(browser_as, admin):

@@ -12,13 +12,8 @@ from helpwire.tickets.models import Change
 
 
 @pytest.fixture
-def browser_as(browser_as):
-    def make(agent):
-        agent.language = "en"
-        agent.save(update_fields=["language"])
-        return browser_as(agent)
-
-    return make
+def browser_as(english_browser_as):
+    return english_browser_as
 
 
 def payroll(agent, support) -> dict:
