@@ -31,3 +31,15 @@ def test_it_patches_only_what_is_sent_and_keeps_changes_to_admins(api_as, admin,
     assert r.json()["body"] == "Здравствуйте!" and r.json()["is_active"] is False
     assert api_as(agent).patch(f"/templates/{tid}", {"title": "x"}).status_code == 403
     assert api_as(admin).delete(f"/templates/{tid}").status_code == 204
+
+
+def test_it_will_not_delete_a_template_a_rule_replies_with(api_as, admin):
+    api = api_as(admin)
+    made = api.post("/templates", {"title": "Ack", "body": "Заявка {{ticket.number}}"})
+    tid = made.json()["id"]
+    api.post("/rules", {"name": "Подтверждение", "events": ["ticket.created"],
+                        "actions": [{"type": "reply_template", "template_id": tid}]})
+    r = api.delete(f"/templates/{tid}")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "in_use"
+    assert "Подтверждение" in r.json()["error"]["message"]
+    assert ReplyTemplate.objects.filter(pk=tid).exists()

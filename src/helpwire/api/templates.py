@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from helpwire.accounts import permissions
 from helpwire.api.auth import agent_of
 from helpwire.api.schemas import ERRORS, Id, TemplateIn, TemplateOut, TemplatePatch
-from helpwire.automation import template_inputs
+from helpwire.automation import actions, template_inputs
 from helpwire.automation.models import ReplyTemplate
 
 router = Router(tags=["templates"])
@@ -60,5 +62,10 @@ def patch_template(request: HttpRequest, template_id: Id, payload: TemplatePatch
 @router.delete("/templates/{template_id}", response={204: None, **ERRORS})
 def delete_template(request: HttpRequest, template_id: Id) -> Any:
     permissions.require(agent_of(request), "settings.manage")
-    get_object_or_404(ReplyTemplate, pk=template_id).delete()
+    try:
+        actions.delete_template(template=get_object_or_404(ReplyTemplate, pk=template_id))
+    except actions.TemplateInUse as e:
+        raise ValidationError(_("Rules reply with this template: %(rules)s. Change them "
+                                "first.") % {"rules": ", ".join(e.rules)},
+                              code="in_use") from None
     return Status(204, None)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from helpwire.automation.models import Rule
+from helpwire.automation.models import ReplyTemplate, Rule
 from helpwire.mail import crypto
 
 # Active signing secrets a rule keeps: the newest and the one before it, so a receiver can
@@ -73,3 +73,20 @@ def move_rule(*, rule: Rule, position: int) -> Rule:
 @transaction.atomic
 def delete_rule(*, rule: Rule) -> None:
     rule.delete()
+
+
+class TemplateInUse(Exception):
+    def __init__(self, rules: list[str]) -> None:
+        super().__init__(", ".join(rules))
+        self.rules = rules
+
+
+@transaction.atomic
+def delete_template(*, template: ReplyTemplate) -> None:
+    """Refused while a rule replies with it: the rule would go quiet without a word."""
+    users = sorted(r.name for r in Rule.objects.all()
+                   if any(a.get("type") == "reply_template"
+                          and a.get("template_id") == template.pk for a in r.actions))
+    if users:
+        raise TemplateInUse(users)
+    template.delete()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from helpwire.automation import actions as rule_actions
 from helpwire.automation.models import ReplyTemplate
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import TAG_SEPARATOR, CustomField, Tag
@@ -177,10 +178,15 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @agent_view(MANAGE)
 @require_POST
 def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    with transaction.atomic():
-        template = get_object_or_404(ReplyTemplate, pk=pk)
-        title = template.title
-        template.delete()
+    template = get_object_or_404(ReplyTemplate, pk=pk)
+    title = template.title
+    try:
+        rule_actions.delete_template(template=template)
+    except rule_actions.TemplateInUse as e:
+        messages.error(request, _("Rules reply with “%(title)s”: %(rules)s. Change those rules "
+                                  "first, or untick “Active” to hide the template from "
+                                  "agents.") % {"title": title, "rules": ", ".join(e.rules)})
+        return redirect("workspace:settings_template_edit", pk)
     messages.success(request, _("Template “%(title)s” deleted.") % {"title": title})
     return redirect("workspace:settings_templates")
 
