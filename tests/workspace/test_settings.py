@@ -433,3 +433,19 @@ def test_it_prefills_every_edit_form(browser_as, admin, agent, support, catalogu
             elif hasattr(got, "pk"):
                 got = got.pk
             assert got == value, (name, field)
+
+
+def test_it_previews_a_template_on_a_ticket_and_names_empty_variables(browser_as, admin,
+                                                                       ticket):
+    admin.language = "en"
+    admin.save(update_fields=["language"])
+    b = browser_as(admin)
+    page = b.get(reverse("workspace:settings_template_preview"), {
+        "body": "Здравствуйте, {{client.first_name}}! №{{ticket.number}}, {{ticket.assignee}} "
+                "{{client.password}}", "number": ticket.number}).content.decode()
+    assert f"Здравствуйте, Мария! №{ticket.number}," in page
+    assert "Empty on this ticket:" in page and "{{ticket.assignee}}" in page
+    assert "Not variables" in page and "{{client.password}}" in page
+    missing = b.get(reverse("workspace:settings_template_preview"),
+                    {"body": "x", "number": 999999}).content.decode()
+    assert "No ticket with this number" in missing

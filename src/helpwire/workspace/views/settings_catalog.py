@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +20,9 @@ from django.views.decorators.http import require_POST
 
 from helpwire.automation import actions as rule_actions
 from helpwire.automation.models import ReplyTemplate
+from helpwire.conversations import rendering
 from helpwire.tickets import tags as tag_tree
+from helpwire.tickets.access import visible_tickets
 from helpwire.tickets.models import TAG_SEPARATOR, CustomField, Tag
 from helpwire.workspace.settings_forms import (
     TEMPLATE_VARIABLES,
@@ -28,7 +31,7 @@ from helpwire.workspace.settings_forms import (
     TagCreateForm,
     TagRenameForm,
 )
-from helpwire.workspace.views.common import actor, agent_view, error_text, page
+from helpwire.workspace.views.common import actor, agent_view, error_text, page, viewer
 from helpwire.workspace.views.queues import sidebar
 
 MANAGE = "settings.manage"
@@ -175,6 +178,31 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return screen(request, "template_edit.html", "templates", context)
 
 
+class PreviewForm(forms.Form):
+    body = forms.CharField(required=False, max_length=100_000)
+    number = forms.IntegerField(required=False, min_value=1)
+
+
+@agent_view(MANAGE)
+def template_preview(request: HttpRequest) -> HttpResponse:
+    """The template's text filled in for a ticket (the number typed, else the newest one the
+    admin sees), and the variables that would come out empty there [TK7]."""
+    form = PreviewForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    tickets = visible_tickets(viewer(request)).select_related("client", "group", "assignee")
+    ticket = (tickets.filter(number=data["number"]).first() if data.get("number")
+              else tickets.order_by("-created_at", "-pk").first())
+    context: dict[str, Any] = {"ticket": ticket, "asked": data.get("number")}
+    if ticket is not None:
+        values = rendering.variables(ticket=ticket, agent=viewer(request),
+                                     message=ticket.messages.order_by("-created_at").first())
+        body = data.get("body") or ""
+        context.update(text=rendering.render(body, values),
+                       missing=rendering.missing(body, values),
+                       unknown=rendering.unknown(body))
+    return render(request, "workspace/settings/_template_preview.html", context)
+
+
 @agent_view(MANAGE)
 @require_POST
 def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -201,6 +229,7 @@ urlpatterns: list[URLPattern] = [
     path("settings/templates/", templates, name="settings_templates"),
     path("settings/templates/new/", template_edit, name="settings_template_new"),
     path("settings/templates/<int:pk>/", template_edit, name="settings_template_edit"),
+    path("settings/templates/preview/", template_preview, name="settings_template_preview"),
     path("settings/templates/<int:pk>/delete/", template_delete,
          name="settings_template_delete"),
 ]
