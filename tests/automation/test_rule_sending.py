@@ -4,6 +4,7 @@ it is not an agent's answer; an email to any address goes out after commit, one 
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -55,6 +56,11 @@ def test_it_promises_an_answer_by_working_hours(inbound, support):
 
 
 def test_it_auto_replies_with_the_number_and_leaves_the_ticket_unanswered(inbound):
+    if not Rule.objects.filter(name__startswith="Автоответ").exists():
+        # A transactional test before this one flushed what the migration shipped.
+        shipped = importlib.import_module(
+            "helpwire.automation.migrations.0003_autoreplies_as_rules")
+        shipped.ship_autoreplies(ReplyTemplate, Rule, position=Rule.objects.count())
     Rule.objects.filter(name__startswith="Автоответ").update(enabled=True)  # the shipped pair
     ticket = inbound("Где мой заказ?", name="Мария Клиентова").ticket
     sent = Message.objects.get(ticket=ticket, kind=MessageKind.OUTBOUND)

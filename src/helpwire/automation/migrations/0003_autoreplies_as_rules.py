@@ -41,6 +41,12 @@ def forward(apps, schema_editor):
                         "any": []},
             actions=[{"type": "reply_template", "template_id": template.pk}])
         position += 1
+    ship_autoreplies(Template, Rule, position=position)
+
+
+def ship_autoreplies(Template, Rule, *, position):
+    """The two automatic replies every install has, off until enabled (tests call this
+    too: a flushed test database has lost what migrations wrote)."""
     for name, body, working in (("Автоответ в рабочее время", WORKING, True),
                                 ("Автоответ в нерабочее время", AFTER_HOURS, False)):
         template = Template.objects.create(section="Автоответы", title=name, body=body)
