@@ -40,11 +40,11 @@ def _round_robin(rule: Rule, group: Group) -> Agent | None:
         return None
     # The rule row holds the last pick; locking it (after the ticket: the lock order) makes
     # two tickets routed at once take turns instead of both going to the same agent.
-    state = Rule.objects.select_for_update().filter(pk=rule.pk).values_list("state", flat=True)
-    last = (state.first() or {}).get(f"last:{group.pk}")
+    current = dict(Rule.objects.select_for_update().filter(pk=rule.pk)
+                   .values_list("state", flat=True).first() or {})
+    last = current.get(f"last:{group.pk}")
     later = [a for a in agents if last is None or a.pk > last]
     pick = (later or agents)[0]
-    current = dict(state.first() or {})
     current[f"last:{group.pk}"] = pick.pk
     Rule.objects.filter(pk=rule.pk).update(state=current)
     return pick
