@@ -203,6 +203,8 @@ TASKS = {
     }
 }
 # Outbound delivery: attempts before a message is marked failed, and the first backoff.
+# Mass mailings [AU7]: messages a minute, so a big list does not get the mailbox blocked.
+HELPWIRE_MAILING_PER_MINUTE = int(os.environ.get("HELPWIRE_MAILING_PER_MINUTE", "120"))
 HELPWIRE_DELIVERY_MAX_ATTEMPTS = 6
 HELPWIRE_DELIVERY_BACKOFF_SECONDS = 30
 # A worker's claim on a delivery attempt; past it the attempt is presumed dead and retried.

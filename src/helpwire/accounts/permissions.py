@@ -24,11 +24,12 @@ _ROLE_PERMS: dict[str, set[str]] = {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "settings.manage",
         "view.share", "queue.team", "tag.create", "agent.directory", "mention.outside",
+        "mailing.send",
     },
     Role.SUPERVISOR: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "view.share",
-        "queue.team", "tag.create", "agent.directory", "mention.outside",
+        "queue.team", "tag.create", "agent.directory", "mention.outside", "mailing.send",
     },
     Role.AGENT: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",

@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from helpwire.tickets.models import Priority, Status, TicketType
 
-StatusName = Literal["new", "open", "on_hold", "pending", "solved", "closed", "spam", "merged"]
+StatusName = Literal["new", "open", "on_hold", "pending", "solved", "closed", "spam", "merged",
+                     "mailing"]
 PriorityName = Literal["low", "medium", "urgent", "extreme"]
 TypeName = Literal["question", "task", "problem", "incident"]
 Id = Annotated[int, Field(ge=1, le=2**53)]
@@ -167,6 +168,10 @@ class TicketOut(Schema):
     remind_at: datetime | None
     merged_into_id: int | None
     previous_id: int | None
+    archived: bool = False
+    last_client_message_at: datetime | None = None
+    last_agent_message_at: datetime | None = None
+    status_changed_at: datetime | None = None
 
 
 class TicketDetailOut(TicketOut):

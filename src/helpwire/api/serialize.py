@@ -56,6 +56,9 @@ def ticket(t: Ticket, *, tags: list[str] | None = None) -> dict[str, Any]:
         "created_at": t.created_at, "updated_at": t.updated_at,
         "last_message_at": t.last_message_at, "remind_at": t.remind_at,
         "merged_into_id": t.merged_into_id, "previous_id": t.previous_id,
+        "archived": t.archived, "last_client_message_at": t.last_client_message_at,
+        "last_agent_message_at": t.last_agent_message_at,
+        "status_changed_at": t.status_changed_at,
     }
 
 

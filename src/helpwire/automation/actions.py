@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from helpwire.automation.models import ReplyTemplate, Rule
+from helpwire.automation import timed
+from helpwire.automation.models import ReplyTemplate, Rule, RuleMode
 from helpwire.mail import crypto
 
 # Active signing secrets a rule keeps: the newest and the one before it, so a receiver can
@@ -44,16 +45,26 @@ def create_rule(*, values: dict[str, Any]) -> Rule:
     for name, value in values.items():
         setattr(rule, name, value)
     rule.save()
+    _seed_later(rule, was_timed=False)
     return rule
+
+
+def _seed_later(rule: Rule, *, was_timed: bool) -> None:
+    """A time rule's timers are laid (or its old ones cleared) by a task after commit."""
+    if rule.mode == RuleMode.TIME or was_timed:
+        pk = rule.pk
+        transaction.on_commit(lambda: timed.seed.enqueue(pk))
 
 
 @transaction.atomic
 def update_rule(*, rule: Rule, values: dict[str, Any]) -> Rule:
+    was_timed = rule.mode == RuleMode.TIME
     _take_secrets(rule, values)
     for name, value in values.items():
         setattr(rule, name, value)
     rule.updated_at = timezone.now()
     rule.save()
+    _seed_later(rule, was_timed=was_timed)
     return rule
 
 

@@ -9,4 +9,4 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the rules engine's in-transaction hooks on the event bus.
-        from helpwire.automation import engine  # noqa: F401
+        from helpwire.automation import engine, mailings, manual, timed  # noqa: F401

@@ -33,7 +33,14 @@ TEXT_FIELDS = {"subject", "body", "text", "sender"}
 CHOICE_FIELDS = {"channel", "mailbox", "status", "priority", "type", "group", "assignee",
                  "client.company", "client.responsible"}
 FLAG_FIELDS = {"client.internal", "working_hours"}
-FIELDS = TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | {"tag"}
+# Hours since a moment of the ticket [AU4]: calendar hours, or with the "working_" prefix the
+# working hours of the ticket group's calendar. Time rules are scheduled from these.
+ANCHORS = {"hours_since_created": "created_at",
+           "hours_since_client_message": "last_client_message_at",
+           "hours_since_agent_message": "last_agent_message_at",
+           "hours_in_status": "status_changed_at"}
+HOURS_FIELDS = {**ANCHORS, **{f"working_{k}": v for k, v in ANCHORS.items()}}
+FIELDS = TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | {"tag"}
 OPS = {"is", "is_not", "in", "word_forms", "contains", "phrase", "regex", "gt", "lt", "set",
        "not_set"}
 TEXT_OPS = {"word_forms", "contains", "phrase", "regex", "is", "is_not", "set", "not_set"}
@@ -44,6 +51,14 @@ FIELD_LABELS = {
     "group": _("group"), "assignee": _("assignee"), "client.internal": _("internal client"),
     "client.company": _("client's company"), "client.responsible": _("client's agent"),
     "working_hours": _("working hours"),
+    "hours_since_created": _("hours since created"),
+    "hours_since_client_message": _("hours since the client wrote"),
+    "hours_since_agent_message": _("hours since an agent replied"),
+    "hours_in_status": _("hours in this status"),
+    "working_hours_since_created": _("working hours since created"),
+    "working_hours_since_client_message": _("working hours since the client wrote"),
+    "working_hours_since_agent_message": _("working hours since an agent replied"),
+    "working_hours_in_status": _("working hours in this status"),
 }
 
 
@@ -92,6 +107,8 @@ class Facts:
             return self.text_of(name)
         if name.startswith("field."):
             return self.custom(name[len("field."):])
+        if name in HOURS_FIELDS:
+            return self.hours(name)
         readers: dict[str, Callable[[], Any]] = {
             "channel": lambda: t.channel_id, "status": lambda: t.status,
             "priority": lambda: t.priority, "type": lambda: t.type,
@@ -106,11 +123,21 @@ class Facts:
         }
         return readers[name]()
 
-    def working(self) -> bool:
+    def spec(self) -> schedule.Spec:
         group = self.ticket.group
-        calendar_id = group.calendar_id if group is not None else None
-        return schedule.is_working(selectors.spec_for(calendar_id=calendar_id),
-                                   self.now or self.ticket.updated_at)
+        return selectors.spec_for(calendar_id=group.calendar_id if group is not None else None)
+
+    def working(self) -> bool:
+        return schedule.is_working(self.spec(), self.now or self.ticket.updated_at)
+
+    def hours(self, name: str) -> float | None:
+        since = getattr(self.ticket, HOURS_FIELDS[name])
+        if since is None:
+            return None  # no such moment yet (the client never wrote): the condition fails
+        now = self.now or since
+        if name.startswith("working_"):
+            return schedule.working_seconds(self.spec(), since, now) / 3600
+        return (now - since).total_seconds() / 3600
 
 
 def _same(a: Any, b: Any) -> bool:

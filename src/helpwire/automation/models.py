@@ -1,5 +1,5 @@
-"""Canned replies (templates) grouped in a tree of sections [TK7]. Rules, mass mailings and
-outbound requests will live here too."""
+"""Canned replies (templates) grouped in a tree of sections [TK7], rules and their firings
+[AU1], outbound HTTP requests [AU8] and mass mailings [AU7]."""
 
 from __future__ import annotations
 
@@ -160,3 +160,39 @@ class HttpTarget(models.Model):
 
     def __str__(self) -> str:
         return self.host
+
+
+class Mailing(models.Model):
+    """A mass mailing [AU7]: one text to many recipients, each on a ticket of his own in the
+    ``mailing`` status (out of queues and statistics until he answers; then it opens, in
+    the mailing's group, with its tag). The text is the template's as it was at the start,
+    so editing the template later does not change a mailing under way."""
+
+    name = models.CharField(_("name"), max_length=200)
+    template = models.ForeignKey(ReplyTemplate, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("template"))
+    body = models.TextField(_("text"))
+    subject = models.CharField(_("subject"), max_length=500)
+    channel = models.ForeignKey("connectors.Channel", on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("mailbox"))
+    group = models.ForeignKey("accounts.Group", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("group"))
+    tag = models.CharField(_("tag for the answers"), max_length=500, blank=True)
+    # Where the recipients came from: pasted addresses, or the clients of a tag's tickets.
+    source_tag = models.CharField(_("clients of tickets tagged"), max_length=500, blank=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    created_by = models.ForeignKey("accounts.Agent", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("started by"))
+    job = models.OneToOneField("tickets.BulkJob", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="mailing")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -108,6 +108,10 @@ def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None
         elif kind == "spam":
             changes["status"] = Status.SPAM
             done.append({"type": kind})
+        elif kind == "archive":
+            changes.pop("status", None)
+            changes["archive"] = True
+            done.append({"type": kind})
         elif kind in ("add_tags", "remove_tags"):
             # Actions apply in order: a later one undoes an earlier one on the same tag.
             keep, drop = (add, remove) if kind == "add_tags" else (remove, add)

@@ -19,13 +19,14 @@ from helpwire.tickets.models import CustomField, Priority, Status, TicketType
 
 ACTION_TYPES = ("assign", "add_tags", "remove_tags", "set_status", "set_priority", "set_type",
                 "set_field", "add_note", "notify", "spam", "reply_template", "send_email",
-                "http_request")
+                "http_request", "archive")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MIN_SECRET = 16
 MAX_RECIPIENTS = 50
 STRATEGIES = ("round_robin", "least_loaded")
 MAX_CONDITIONS = 50
 MAX_ACTIONS = 30
+MAX_HOURS = 24 * 366
 CHOICES = {"status": Status.values, "priority": Priority.values, "type": TicketType.values}
 
 
@@ -48,6 +49,18 @@ def _condition(item: Any, where: str) -> dict[str, Any]:
                               % {"where": where, "op": op, "field": name})
     if op in ("set", "not_set"):
         return {"field": name, "op": op}
+    if name in c.HOURS_FIELDS:
+        if op not in ("gt", "lt"):
+            raise ValidationError(_("%(where)s: hours are compared with “more than” or “less "
+                                    "than”.") % {"where": where})
+        try:
+            hours = float(str(value))
+        except (TypeError, ValueError):
+            hours = -1
+        if not 0 < hours <= MAX_HOURS:
+            raise ValidationError(_("%(where)s: hours are a number from 0 to %(max)s.")
+                                  % {"where": where, "max": MAX_HOURS})
+        return {"field": name, "op": op, "value": int(hours) if hours.is_integer() else hours}
     if value in (None, "", []):
         raise ValidationError(_("%(where)s: the condition needs a value.") % {"where": where})
     if op == "regex":
@@ -222,18 +235,15 @@ def clean(*, name: str, enabled: bool, mode: str, events: list[Any] | None,
         errors["name"] = [_("A rule needs a name.")]
     if mode not in RuleMode.values:
         errors["mode"] = [_("Mode is event, time or manual.")]
-    elif mode != RuleMode.EVENT:
-        # Stored but never run would be a silent no-op: refused until the scheduler and the
-        # bulk job run them.
-        errors["mode"] = [_("Only event rules run in this version; time and manual rules "
-                            "come next.")]
 
     def _events() -> None:
+        if mode != RuleMode.EVENT:
+            return  # the scheduler or an agent runs it, not an event
         unknown = [e for e in events or [] if e not in EVENTS]
         if unknown:
             raise ValidationError(_("Unknown event “%(event)s”.") % {"event": unknown[0]})
         out["events"] = list(dict.fromkeys(events or []))
-        if mode == RuleMode.EVENT and not out["events"]:
+        if not out["events"]:
             raise ValidationError(_("An event rule names at least one event."))
 
     def _conditions() -> None:
@@ -247,6 +257,12 @@ def clean(*, name: str, enabled: bool, mode: str, events: list[Any] | None,
                                       % {"group": group, "max": MAX_CONDITIONS})
             out["conditions"][group] = [_condition(x, f"{group}[{i}]")
                                         for i, x in enumerate(items)]
+        if mode == RuleMode.TIME and not any(
+                x["field"] in c.HOURS_FIELDS and x["op"] == "gt"
+                for x in out["conditions"]["all"]):
+            # Its timers are laid from these; without one it could never come due.
+            raise ValidationError(_("A time rule needs a condition “hours since … more than "
+                                    "N” among the ones that must all hold."))
 
     def _actions() -> None:
         items = actions or []

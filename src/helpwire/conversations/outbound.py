@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
-from helpwire.clients.models import Identity
+from helpwire.accounts.models import Group
+from helpwire.clients.models import Client, Identity
 from helpwire.connectors.models import REACHES, Channel
 from helpwire.connectors.registry import has_connector, thread_keys
 from helpwire.connectors.types import InboundAttachment
@@ -165,3 +166,19 @@ def _reply(*, ticket: Ticket, actor: Actor, text: str, html: str, kind: str,
     if public:
         transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
     return message
+
+
+@transaction.atomic
+def send_mailing_copy(*, client: Client, channel: Channel, actor: Actor, subject: str,
+                      text: Callable[[Ticket], str], group: Group | None = None,
+                      tags: Sequence[str] = ()) -> Message:
+    """One recipient's copy of a mass mailing [AU7]: a ticket of his own in the ``mailing``
+    status (out of queues and statistics) with our message on it, delivered like any reply.
+    His answer threads to it and opens it. ``text`` renders the message for the new ticket
+    (its number, his name)."""
+    ticket = actions.create_ticket(client=client, channel=channel, actor=actor,
+                                   subject=subject, group=group, tag_paths=tags,
+                                   status=Status.MAILING)
+    return _reply(ticket=ticket, actor=actor, text=text(ticket), html="", kind=REPLY,
+                  prepared=[], has_files=False, status=None, channel=channel, cc=(), bcc=(),
+                  automatic=True)

@@ -121,11 +121,16 @@ def create_ticket(
     created_at: datetime | None = None,
     creator: Actor | None = None,
     internal: bool = False,
+    status: str = Status.NEW,
 ) -> Ticket:
     """A new ticket (only ``conversations`` calls this). ``creator`` is the agent behind a
     ticket recorded in a client's name (the API, a logged call): his permissions decide
-    what he may set, such as new tags."""
+    what he may set, such as new tags. ``status`` is new, or mailing for a mass mailing's
+    copy to one recipient [AU7]."""
     permissions.require(actor, "ticket.create")
+    if status not in (Status.NEW, Status.MAILING):
+        raise ValidationError(_("A ticket starts as new or as a mailing."),
+                              code="invalid_status")
     _choice(priority, Priority, "priority")
     _choice(type, TicketType, "type")
     if assignee is not None and not assignee.is_active:
@@ -134,7 +139,7 @@ def create_ticket(
     ticket = Ticket.objects.create(
         number=numbers.allocate()[0],
         subject=(subject or "").strip()[:500],
-        status=Status.NEW,
+        status=status,
         priority=priority,
         type=type,
         client=client,
@@ -149,6 +154,8 @@ def create_ticket(
         last_message_at=now,
         # A client who writes waits for an answer from now on.
         waiting_since=now if actor.kind == ActorKind.CLIENT else None,
+        last_client_message_at=now if actor.kind == ActorKind.CLIENT else None,
+        status_changed_at=now,
     )
     tag_objs = _resolve_tags(tag_paths, creator or actor)
     if tag_objs:
@@ -168,7 +175,7 @@ def _active_responsible(client: Client) -> Agent | None:
     return agent if agent is not None and hold_active_agent(agent.pk) else None
 
 
-def _apply_status(cs: ChangeSet, status: str) -> None:
+def _apply_status(cs: ChangeSet, status: str, *, archive: bool = False) -> None:
     ticket, actor = cs.ticket, cs.actor
     _choice(status, Status, "status")
     if status == ticket.status:
@@ -184,7 +191,8 @@ def _apply_status(cs: ChangeSet, status: str) -> None:
         raise ValidationError(_("Status %(status)s cannot be set by hand."),
                               code="invalid_status", params={"status": status})
     if status in (Status.SOLVED, Status.CLOSED):
-        missing = ticket_fields.missing_required(ticket)
+        # Archiving files service mail away; it answers nobody, so nothing is required.
+        missing = [] if archive else ticket_fields.missing_required(ticket)
         if missing:
             raise ValidationError(
                 _("Fill in the required fields first: %(fields)s."), code="required_fields",
@@ -243,13 +251,17 @@ def update_ticket(
     remove_tags: Iterable[str | Tag] = (),
     field_values: Mapping[str, Any] | None = None,
     expected: Mapping[str, Any] | None = None,
+    archive: bool = False,
 ) -> Ticket:
     """Change any of a ticket's attributes at once: one history line per attribute, one
     "ticket changed" event for the lot.
 
     ``expected`` holds, for the attributes being changed, the values the person saw
     (``assignee`` and ``group`` as ids, custom fields as ``field:<key>``); if any of them
-    changed meanwhile the edit is refused with ``TicketChanged`` and nothing is written."""
+    changed meanwhile the edit is refused with ``TicketChanged`` and nothing is written.
+
+    ``archive`` closes the ticket into the archive [AU5]: out of the queues, still found
+    by search; the client's next message opens a new ticket as after any closing."""
     ticket = lock_ticket(ticket.pk)
     permissions.require(actor, "ticket.edit", ticket)
     if expected:
@@ -284,7 +296,11 @@ def update_ticket(
     if field_values:
         _write_fields(ticket, field_values, cs)
     # Status last: solving checks the required fields written just above.
-    if status is not _UNSET:
+    if archive:
+        if ticket.status != Status.CLOSED:
+            _apply_status(cs, Status.CLOSED, archive=True)
+        cs.set("archived", True)
+    elif status is not _UNSET:
         _apply_status(cs, status)
     return cs.commit()
 
@@ -351,12 +367,14 @@ def clear_reminder(*, ticket: Ticket, actor: Actor) -> Ticket:
 def note_client_message(*, ticket: Ticket, actor: Actor, at: datetime) -> None:
     """A client wrote on this ticket: pending, on-hold and solved tickets open again."""
     cs = ChangeSet(ticket, actor)
-    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
+    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.MAILING):
         if ticket.remind_at is not None:
             _drop_reminder(cs)
         cs.set("status", Status.OPEN)
         cs.quietly("solved_at", None)
     cs.quietly("last_message_at", _latest(ticket, at))
+    last = ticket.last_client_message_at
+    cs.quietly("last_client_message_at", max(at, last) if last else at)
     if ticket.waiting_since is None or ticket.waiting_since > at:
         cs.quietly("waiting_since", at)
     cs.commit(now=at)
@@ -376,6 +394,8 @@ def note_agent_message(*, ticket: Ticket, actor: Actor, at: datetime, public: bo
             cs.quietly("first_response_at", at)
         cs.quietly("last_message_at", _latest(ticket, at))
         cs.quietly("waiting_since", None)  # answered
+        last = ticket.last_agent_message_at
+        cs.quietly("last_agent_message_at", max(at, last) if last else at)
     if status:
         _apply_status(cs, status)
     elif ticket.status == Status.NEW:

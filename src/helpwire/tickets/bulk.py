@@ -10,7 +10,7 @@ interrupted job — a paused one, a killed worker — picks up exactly where it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +47,20 @@ ACTIONS: dict[str, Any] = {
 }
 DESTRUCTIVE = {"merge", "spam", "close"}
 
+# Jobs of higher apps (a manual rule, a mailing) register how one item is done. The handler
+# runs inside the item's transaction and returns True when it did the item, False when it
+# left it alone on purpose (skipped); a ValidationError or PermissionDenied fails the item.
+ItemHandler = Callable[[BulkJob, BulkJobItem, Actor], bool]
+_item_handlers: dict[str, ItemHandler] = {}
+
+
+def item_handler(action: str) -> Callable[[ItemHandler], ItemHandler]:
+    def register(func: ItemHandler) -> ItemHandler:
+        _item_handlers[action] = func
+        return func
+
+    return register
+
 
 def changes_for(action: str, value: str) -> dict[str, Any]:
     """The keyword arguments of ``update_ticket`` for a bulk action, checked by the input
@@ -68,13 +82,25 @@ def start(*, agent: Agent, action: str, value: str, ticket_ids: Iterable[int]) -
     if action == "tag" and tags.find(value) is None and not permissions.can(agent, "tag.create"):
         raise ValidationError(_("There is no tag “%(path)s”; ask an administrator to add it "
                                 "to the tree."), code="unknown_tag", params={"path": value})
+    return start_job(agent=agent, action=action, params=params, ticket_ids=ticket_ids)
+
+
+def start_job(*, agent: Agent, action: str, params: dict[str, Any],
+              ticket_ids: Iterable[int] = (), targets: Iterable[str] = (),
+              inline: bool = True) -> BulkJob:
+    """A job over tickets (or, for a mailing, over addresses): done here when small and
+    ``inline``, else queued for the worker."""
     ids = list(dict.fromkeys(ticket_ids))[:MAX_TICKETS]
+    addresses = list(dict.fromkeys(targets))[:MAX_TICKETS]
+    items = ([BulkJobItem(ticket_id=pk) for pk in ids]
+             + [BulkJobItem(target=address) for address in addresses])
     with transaction.atomic():
         job = BulkJob.objects.create(created_by=agent, action=action, params=params,
-                                     total=len(ids))
-        BulkJobItem.objects.bulk_create(
-            (BulkJobItem(job=job, ticket_id=pk) for pk in ids), batch_size=2000)
-    if len(ids) <= INLINE_LIMIT:
+                                     total=len(items))
+        for item in items:
+            item.job = job
+        BulkJobItem.objects.bulk_create(items, batch_size=2000)
+    if inline and len(items) <= INLINE_LIMIT:
         run(job.pk)
     else:
         transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
@@ -82,28 +108,36 @@ def start(*, agent: Agent, action: str, value: str, ticket_ids: Iterable[int]) -
     return job
 
 
-def _one(job: BulkJob, changes: dict[str, Any], actor: Actor) -> bool:
-    """Claim, change and mark one ticket; False when nothing is left to claim."""
+def _edit(changes: dict[str, Any]) -> ItemHandler:
+    def edit(job: BulkJob, item: BulkJobItem, actor: Actor) -> bool:
+        ticket = Ticket.objects.filter(pk=item.ticket_id or 0).first()
+        if ticket is None:
+            raise ValidationError(_("The ticket no longer exists."))
+        update_ticket(ticket=ticket, actor=actor, **changes)
+        return True
+
+    return edit
+
+
+def _one(job: BulkJob, handle: ItemHandler, actor: Actor) -> bool:
+    """Claim, do and mark one item; False when nothing is left to claim."""
     with transaction.atomic():
         item = (BulkJobItem.objects.select_for_update(skip_locked=True)
                 .filter(job=job, state=BulkJobItem.State.PENDING).order_by("id").first())
         if item is None:
             return False
-        ticket = Ticket.objects.filter(pk=item.ticket_id).first()
         try:
-            if ticket is None:
-                raise ValidationError(_("The ticket no longer exists."))
             with transaction.atomic():
-                update_ticket(ticket=ticket, actor=actor, **changes)
+                did = handle(job, item, actor)
         except (ValidationError, PermissionDenied) as exc:
             text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             item.state, item.error = BulkJobItem.State.FAILED, text[:2000]
-            BulkJob.objects.filter(pk=job.pk).update(failed=F("failed") + 1,
-                                                     touched_at=timezone.now())
+            counter = "failed"
         else:
-            item.state = BulkJobItem.State.DONE
-            BulkJob.objects.filter(pk=job.pk).update(done=F("done") + 1,
-                                                     touched_at=timezone.now())
+            item.state = BulkJobItem.State.DONE if did else BulkJobItem.State.SKIPPED
+            counter = "done" if did else "skipped"
+        BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1},
+                                                 touched_at=timezone.now())
         item.save(update_fields=["state", "error"])
     return True
 
@@ -115,19 +149,21 @@ def run(job_id: int, *, limit: int | None = None) -> bool:
     if job.state != BulkJob.State.RUNNING:
         return False
     actor = Actor.of_agent(job.created_by)
-    try:
-        changes = changes_for(job.action, str(job.params.get("value", "")))
-    except ValidationError as exc:  # e.g. the agent or group was deleted since
-        BulkJobItem.objects.filter(job=job, state=BulkJobItem.State.PENDING).update(
-            state=BulkJobItem.State.FAILED, error="; ".join(exc.messages))
-        _finish(job)
-        return False
+    handle = _item_handlers.get(job.action)
+    if handle is None:
+        try:
+            handle = _edit(changes_for(job.action, str(job.params.get("value", ""))))
+        except ValidationError as exc:  # e.g. the agent or group was deleted since
+            BulkJobItem.objects.filter(job=job, state=BulkJobItem.State.PENDING).update(
+                state=BulkJobItem.State.FAILED, error="; ".join(exc.messages))
+            _finish(job)
+            return False
     handled = 0
     while limit is None or handled < limit:
         if handled and handled % 50 == 0 and BulkJob.objects.filter(
                 pk=job.pk, state=BulkJob.State.PAUSED).exists():
             return False  # paused by the agent: stop between tickets
-        if not _one(job, changes, actor):
+        if not _one(job, handle, actor):
             _finish(job)
             return False
         handled += 1
@@ -135,16 +171,26 @@ def run(job_id: int, *, limit: int | None = None) -> bool:
 
 
 def _finish(job: BulkJob) -> None:
-    failed = BulkJobItem.objects.filter(job=job, state=BulkJobItem.State.FAILED).count()
-    done = BulkJobItem.objects.filter(job=job, state=BulkJobItem.State.DONE).count()
+    counts = {state: BulkJobItem.objects.filter(job=job, state=state).count()
+              for state in (BulkJobItem.State.FAILED, BulkJobItem.State.DONE,
+                            BulkJobItem.State.SKIPPED)}
     BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.RUNNING).exclude(
         items__state=BulkJobItem.State.PENDING).update(
-        state=BulkJob.State.DONE, finished_at=timezone.now(), done=done, failed=failed)
+        state=BulkJob.State.DONE, finished_at=timezone.now(),
+        done=counts[BulkJobItem.State.DONE], failed=counts[BulkJobItem.State.FAILED],
+        skipped=counts[BulkJobItem.State.SKIPPED])
 
 
 @task()
 def run_bulk_job(job_id: int) -> None:
-    if run(job_id, limit=BATCH):
+    # A job may be throttled (a mailing: so many messages a minute); then it does one
+    # minute's share and hands over to a task that runs a minute later.
+    per_minute = BulkJob.objects.filter(pk=job_id).values_list(
+        "params__per_minute", flat=True).first()
+    if per_minute:
+        if run(job_id, limit=int(per_minute)):
+            run_bulk_job.using(run_after=timezone.now() + timedelta(minutes=1)).enqueue(job_id)
+    elif run(job_id, limit=BATCH):
         run_bulk_job.enqueue(job_id)  # hand over, so other work is not kept waiting
 
 

@@ -19,10 +19,12 @@ from django.db.models import Count, Q, Sum
 
 from helpwire.core import events, periodic
 from helpwire.core.models import Event
-from helpwire.tickets.models import QueueCounter, QueueCounterDelta, Ticket
+from helpwire.tickets.models import ARCHIVED, QueueCounter, QueueCounterDelta, Ticket
 
-Cell = tuple[str, int, int, int]  # status, group (0: none), assignee (0: nobody), channel
-_KEYS = ("status", "group", "assignee")
+# status (ARCHIVED for an archived closed ticket), group (0: none), assignee (0: nobody),
+# channel
+Cell = tuple[str, int, int, int]
+_KEYS = ("status", "group", "assignee", "archived")
 _CELL_FIELDS = ("status", "group_key", "assignee_key", "channel_id")
 _UPSERT = (
     "INSERT INTO tickets_queuecounter (status, group_key, assignee_key, channel_id, count) "
@@ -32,8 +34,10 @@ _UPSERT = (
 )
 
 
-def _cell(status: str, group: Any, assignee: Any, channel: int) -> Cell:
-    return (status, int(group or 0), int(assignee or 0), int(channel))
+def _cell(status: str, group: Any, assignee: Any, channel: int, archived: bool = False
+          ) -> Cell:
+    return (ARCHIVED if archived else status, int(group or 0), int(assignee or 0),
+            int(channel))
 
 
 def _append(moves: dict[Cell, int]) -> None:
@@ -45,7 +49,7 @@ def _append(moves: dict[Cell, int]) -> None:
 
 def _row(ticket_id: int) -> dict[str, Any] | None:
     row = Ticket.objects.filter(pk=ticket_id).values(
-        "status", "group_id", "assignee_id", "channel_id").first()
+        "status", "group_id", "assignee_id", "channel_id", "archived").first()
     return dict(row) if row else None
 
 
@@ -55,11 +59,12 @@ def _on_created(event: Event) -> None:
     if held is not None:
         t: dict[str, Any] | None = {"status": held.status, "group_id": held.group_id,
                                     "assignee_id": held.assignee_id,
-                                    "channel_id": held.channel_id}
+                                    "channel_id": held.channel_id, "archived": held.archived}
     else:
         t = _row(event.ticket_id) if event.ticket_id is not None else None
     if t:
-        _append({_cell(t["status"], t["group_id"], t["assignee_id"], t["channel_id"]): 1})
+        _append({_cell(t["status"], t["group_id"], t["assignee_id"], t["channel_id"],
+                       t["archived"]): 1})
 
 
 @events.in_transaction(events.TICKET_CHANGED)
@@ -71,11 +76,13 @@ def _on_changed(event: Event) -> None:
     if not t:
         return
     now: dict[str, Any] = {"status": t["status"], "group": t["group_id"],
-                           "assignee": t["assignee_id"]}
+                           "assignee": t["assignee_id"], "archived": t["archived"]}
     before = {k: (changes[k][0] if k in changes else now[k]) for k in _KEYS}
     moves: Counter[Cell] = Counter()
-    moves[_cell(before["status"], before["group"], before["assignee"], t["channel_id"])] -= 1
-    moves[_cell(now["status"], now["group"], now["assignee"], t["channel_id"])] += 1
+    moves[_cell(before["status"], before["group"], before["assignee"], t["channel_id"],
+                bool(before["archived"]))] -= 1
+    moves[_cell(now["status"], now["group"], now["assignee"], t["channel_id"],
+                now["archived"])] += 1
     _append(dict(moves))
 
 
@@ -127,10 +134,10 @@ def snapshot() -> dict[Cell, int]:
 
 def recount() -> dict[Cell, int]:
     """The same cells counted from the tickets themselves (for tests and checks)."""
-    rows = (Ticket.objects.values("status", "group_id", "assignee_id", "channel_id")
+    rows = (Ticket.objects.values("status", "group_id", "assignee_id", "channel_id", "archived")
             .annotate(n=Count("pk")).order_by())
-    return {_cell(r["status"], r["group_id"], r["assignee_id"], r["channel_id"]): r["n"]
-            for r in rows}
+    return {_cell(r["status"], r["group_id"], r["assignee_id"], r["channel_id"],
+                  r["archived"]): r["n"] for r in rows}
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from helpwire.core.forms import valid_id
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.models import FieldValue, Priority, Status, Tag, Ticket
+from helpwire.tickets.models import ARCHIVED, FieldValue, Priority, Status, Tag, Ticket
 
 UNASSIGNED = "none"
 
@@ -34,6 +34,21 @@ class TicketFilter:
     updated_before: datetime | None = None
     # Custom field key → value (a list option, text, "true"/"false", or "A › B" for nested).
     fields: dict[str, str] = field(default_factory=dict)
+    # Archived (closed into the archive) tickets [AU5]: None either, True only, False none.
+    archived: bool | None = None
+
+    def _cell_status(self) -> Q:
+        """The status part over counter cells, where archived tickets have a cell status
+        of their own."""
+        statuses = [str(s) for s in self.status]
+        if self.archived is True:
+            wanted = [ARCHIVED] if not statuses or Status.CLOSED in statuses else []
+            return Q(status__in=wanted)
+        if self.archived is None and Status.CLOSED in statuses:
+            statuses.append(ARCHIVED)
+        if statuses:
+            return Q(status__in=statuses)
+        return ~Q(status=ARCHIVED) if self.archived is False else Q()
 
     def counter_cells(self) -> Q | None:
         """The same filter over the queue counter cells, when it only asks what the cells
@@ -42,9 +57,7 @@ class TicketFilter:
                 or self.created_after or self.created_before or self.updated_after
                 or self.updated_before):
             return None
-        q = Q()
-        if self.status:
-            q &= Q(status__in=self.status)
+        q = self._cell_status()
         if self.assignee == UNASSIGNED:
             q &= Q(assignee_key=0)
         elif self.assignee:
@@ -84,6 +97,8 @@ class TicketFilter:
             qs = qs.filter(status__in=self.status)
         if self.priority:
             qs = qs.filter(priority__in=self.priority)
+        if self.archived is not None:
+            qs = qs.filter(archived=self.archived)
         if self.assignee == UNASSIGNED:
             qs = qs.filter(assignee__isnull=True)
         elif self.assignee:

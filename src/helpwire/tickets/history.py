@@ -23,7 +23,7 @@ FIELD_LABELS = {
     "subject": _("subject"), "assignee": _("assignee"), "group": _("group"),
     "tags": _("tags"), "remind_at": _("reminder"), "merged": _("merged in"),
     "merged_into": _("merged into"), "client": _("client"), "channel": _("channel"),
-    "bounced": _("reply returned by the mail server"),
+    "bounced": _("reply returned by the mail server"), "archived": _("archived"),
 }
 
 
@@ -102,6 +102,9 @@ class ChangeSet:
         if (self.engages and self.actor.is_agent and ticket.status == Status.NEW
                 and "status" not in {f for f, _o, _n in self.items}):
             self.set("status", Status.OPEN)
+        if any(f == "status" for f, _o, _n in self.items):
+            ticket.status_changed_at = now  # time rules count "hours in status" from here
+            self.fields.add("status_changed_at")
         ticket.updated_at = touched
         self.fields.add("updated_at")
         ticket.save(update_fields=sorted(self.fields))

@@ -20,12 +20,17 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("closed")
     SPAM = "spam", _("spam")
     MERGED = "merged", _("merged")
+    # A mass mailing's copy to one recipient (Usedesk's status 9) [AU7]: out of queues and
+    # statistics until the recipient answers.
+    MAILING = "mailing", _("mailing")
 
 
 # Tickets in these statuses stay out of statistics and counts [TK3].
-UNCOUNTED_STATUSES = (Status.SPAM, Status.MERGED)
+UNCOUNTED_STATUSES = (Status.SPAM, Status.MERGED, Status.MAILING)
 # Tickets that have left the working flow: no reminders, no replies.
 FINISHED = (Status.CLOSED, Status.MERGED, Status.SPAM)
+# The counter cells' name for closed tickets that were archived [AU5].
+ARCHIVED = "archived"
 # Tickets somebody still has to work: an agent's "open tickets", the "All active" queue.
 IN_WORK = (Status.NEW, Status.OPEN, Status.ON_HOLD, Status.PENDING)
 
@@ -154,6 +159,15 @@ class Ticket(models.Model):
     # When the client's oldest message that nobody has answered yet arrived; empty while
     # the last word is ours (or the ticket is solved). "Waiting since" in the lists.
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    # What time rules count from [AU4]: the client's last message, an agent's last public
+    # reply (automatic ones are not), the last status change.
+    last_client_message_at = models.DateTimeField(_("client's last message"), null=True,
+                                                  blank=True)
+    last_agent_message_at = models.DateTimeField(_("agent's last reply"), null=True,
+                                                 blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    # Closed straight into the archive (service mail) [AU5]: out of the queues, searchable.
+    archived = models.BooleanField(_("archived"), default=False)
     # Priorities as numbers, so lists sort by urgency (the stored codes sort alphabetically).
     priority_rank = models.GeneratedField(
         expression=models.Case(*(models.When(priority=p, then=models.Value(rank))
@@ -368,7 +382,7 @@ class BulkJob(models.Model):
     """One action over many tickets, done in the worker ticket by ticket through the same
     action as a single edit [TK9]. Each ticket is an item marked done in the same
     transaction as its change, so a job interrupted anywhere resumes without doing anything
-    twice. Manual rules will run through it too."""
+    twice. Manual rules and mailings run through it too [AU6 AU7]."""
 
     class State(models.TextChoices):
         RUNNING = "running", _("running")
@@ -385,6 +399,9 @@ class BulkJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # Items left alone on purpose: a manual rule that already did this ticket, or whose
+    # conditions do not hold on it.
+    skipped = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     # Moved on with every ticket: a running job that stops moving lost its worker.
     touched_at = models.DateTimeField(default=timezone.now)
@@ -403,9 +420,12 @@ class BulkJobItem(models.Model):
         PENDING = "pending", _("pending")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped")
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
-    ticket_id = models.BigIntegerField()
+    # A ticket, or for a mailing a recipient's address (``target``) [AU7].
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    target = models.CharField(max_length=320, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     error = models.TextField(blank=True)
 

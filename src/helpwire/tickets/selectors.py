@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,22 @@ from helpwire.tickets.filters import TicketFilter
 from helpwire.tickets.models import Attachment, Change, Message, Ticket
 
 LIST_RELATED = ["client", "assignee", "group", "channel"]
+
+# Saved filters belong to the workspace (a higher app); it tells lower readers such as the
+# API how to turn one into the tickets an agent sees through it [AU6].
+SavedFilterReader = Callable[[Agent, int], "QuerySet[Ticket] | None"]
+_saved_filters: list[SavedFilterReader] = []
+
+
+def saved_filters_from(func: SavedFilterReader) -> SavedFilterReader:
+    _saved_filters[:] = [func]
+    return func
+
+
+def saved_filter_tickets(*, agent: Agent, saved_filter_id: int) -> QuerySet[Ticket] | None:
+    """The tickets of one of the agent's saved filters (personal or shared); None when he
+    has no such filter."""
+    return _saved_filters[0](agent, saved_filter_id) if _saved_filters else None
 
 
 @dataclass(frozen=True)

@@ -8,4 +8,5 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("Workspace")
 
     def ready(self) -> None:
-        from helpwire.workspace import live  # noqa: F401  (registers the event relay)
+        # The event relay, and the saved-filter reader the API's manual rules use.
+        from helpwire.workspace import lists, live  # noqa: F401

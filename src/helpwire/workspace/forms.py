@@ -77,6 +77,7 @@ class FilterForm(forms.Form):
             **self._created(data),
             fields={name[3:]: value for name, value in data.items()
                     if name.startswith("cf_") and value} or f.fields,
+            archived=f.archived,
         )
 
     @staticmethod

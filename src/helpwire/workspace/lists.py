@@ -61,6 +61,14 @@ def for_queue(agent: Agent, slug: str, params: QueryDict) -> Listing:
     return _listing(str(found.title), slug, found.filters, params)
 
 
+@selectors.saved_filters_from
+def saved_filter_tickets(agent: Agent, pk: int) -> QuerySet[Ticket] | None:
+    try:
+        return for_view(agent, pk, QueryDict()).queryset(agent)
+    except Http404:
+        return None
+
+
 def for_view(agent: Agent, pk: int, params: QueryDict) -> Listing:
     view = saved_views(agent).filter(pk=pk).first()
     if view is None:

@@ -15,7 +15,7 @@ from helpwire.accounts.models import Agent
 from helpwire.tickets import counters
 from helpwire.tickets.access import visible_counter_cells
 from helpwire.tickets.filters import UNASSIGNED, TicketFilter
-from helpwire.tickets.models import IN_WORK, Status
+from helpwire.tickets.models import ARCHIVED, IN_WORK, Status
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN]
 WORKING: list[str] = list(IN_WORK)
@@ -39,7 +39,9 @@ def builtin(viewer: Agent) -> list[Queue]:
         Queue("all", _("All active"), TicketFilter(status=WORKING)),
         Queue("pending", _("Pending"), TicketFilter(status=[str(Status.PENDING)])),
         Queue("on_hold", _("On hold"), TicketFilter(status=[str(Status.ON_HOLD)])),
-        Queue("solved", _("Solved"), TicketFilter(status=[str(Status.SOLVED), str(Status.CLOSED)])),
+        Queue("solved", _("Solved"), TicketFilter(status=[str(Status.SOLVED), str(Status.CLOSED)],
+                                                  archived=False)),
+        Queue("archive", _("Archive"), TicketFilter(status=[str(Status.CLOSED)], archived=True)),
         Queue("spam", _("Spam"), TicketFilter(status=[str(Status.SPAM)])),
     ]
     if not permissions.can(viewer, "queue.team"):  # contractors: their own tickets only
@@ -66,6 +68,8 @@ def counts(viewer: Agent) -> dict[str, int]:
     for queue in builtin(viewer):
         f = queue.filters
         statuses = set(f.status)
+        if f.archived:
+            statuses = {ARCHIVED}
         groups = set(f.groups)
         assignee = 0 if f.assignee == UNASSIGNED else (int(f.assignee) if f.assignee else None)
         out[queue.slug] = sum(

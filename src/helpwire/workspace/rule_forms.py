@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.automation import rule_inputs
-from helpwire.automation.conditions import FIELD_LABELS
-from helpwire.automation.models import ReplyTemplate, Rule
+from helpwire.automation.conditions import FIELD_LABELS, HOURS_FIELDS
+from helpwire.automation.models import ReplyTemplate, Rule, RuleMode
 from helpwire.clients.models import Company
 from helpwire.connectors.models import Channel
 from helpwire.mail.models import Mailbox
@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "reply_template": _("reply to the client with the template"),
     "send_email": _("send an email (address: subject | text)"),
     "http_request": _("send an HTTP request (METHOD URL | body)"),
+    "archive": _("close into the archive"),
 }
 LIST_OPS = {"word_forms", "in"}
 YES = {"yes", "true", "1", "да", "y"}
@@ -99,7 +100,16 @@ def condition_value(field: str, op: str, text: str) -> Any:
         convert = lambda t: _choice(CHOICES[field], t)  # noqa: E731
     elif field in ("client.internal", "working_hours"):
         convert = lambda t: t.strip().casefold() in YES  # noqa: E731
+    elif field in HOURS_FIELDS:
+        convert = _hours
     return [convert(t) for t in _split(text)] if op in LIST_OPS else convert(text)
+
+
+def _hours(text: str) -> float | str:
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        return text.strip()  # the one validation names the problem
 
 
 def condition_text(field: str, op: str, value: Any) -> str:
@@ -139,6 +149,7 @@ def action_dict(kind: str, text: str) -> dict[str, Any]:
         "reply_template": lambda: {"type": "reply_template", "template_id": _template(text)},
         "send_email": lambda: _email(text),
         "http_request": lambda: _request(text),
+        "archive": lambda: {"type": "archive"},
     }
     return simple[kind]()
 
@@ -211,8 +222,13 @@ def _field_choices() -> list[tuple[str, Any]]:
 class RuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    mode = forms.ChoiceField(
+        label=_("Runs"), choices=RuleMode.choices, initial=RuleMode.EVENT, required=False,
+        help_text=_("On a schedule: checked as time passes on tickets still in work (needs "
+                    "an “hours since … is more than” condition). By hand: run by an agent on "
+                    "chosen tickets or a saved filter."))
     events = forms.MultipleChoiceField(label=_("When"), choices=list(EVENT_LABELS.items()),
-                                       widget=forms.CheckboxSelectMultiple)
+                                       widget=forms.CheckboxSelectMultiple, required=False)
     stop = forms.BooleanField(label=_("Stop further rules when this one matches"),
                               required=False)
     daily_cap = forms.IntegerField(label=_("At most this many times a day per ticket"),
@@ -295,7 +311,8 @@ class RuleForm(forms.Form):
             return data
         try:
             self.values = rule_inputs.clean(
-                name=data.get("name", ""), enabled=data.get("enabled", False), mode="event",
+                name=data.get("name", ""), enabled=data.get("enabled", False),
+                mode=data.get("mode") or RuleMode.EVENT,
                 events=data.get("events", []), conditions=shape, actions=actions,
                 stop=data.get("stop", False), daily_cap=data.get("daily_cap"))
         except ValidationError as e:
@@ -309,7 +326,8 @@ def version(rule: Rule) -> str:
 
 
 def initial(rule: Rule) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": rule.name, "enabled": rule.enabled, "events": rule.events,
+    out: dict[str, Any] = {"name": rule.name, "enabled": rule.enabled, "mode": rule.mode,
+                           "events": rule.events,
                            "stop": rule.stop, "daily_cap": rule.daily_cap,
                            "version": version(rule)}
     for group in ("all", "any"):

@@ -25,7 +25,8 @@ def _progress(request: HttpRequest, job: BulkJob) -> HttpResponse:
                     .order_by("id")[:10])
     numbers = dict(Ticket.objects.filter(pk__in=[f.ticket_id for f in failures])
                    .values_list("pk", "number"))
-    rows = [(numbers.get(f.ticket_id), f.error) for f in failures]
+    rows = [(numbers.get(f.ticket_id) if f.ticket_id else f.target, f.error)
+            for f in failures]
     response = page(request, "workspace/_bulk_result.html", {"job": job, "failures": rows})
     if job.state == BulkJob.State.DONE:
         response["HX-Trigger"] = "live-rows, live-counts"

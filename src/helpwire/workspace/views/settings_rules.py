@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from helpwire.automation import actions, engine
 from helpwire.automation.conditions import FIELD_LABELS
-from helpwire.automation.models import Rule
+from helpwire.automation.models import Rule, RuleMode
 from helpwire.tickets.access import visible_tickets
 from helpwire.workspace.rule_forms import (
     ACTION_LABELS,
@@ -48,8 +48,9 @@ def _summary(rule: Rule) -> dict[str, Any]:
     for a in rule.actions:
         kind, value = action_row(a)
         done.append(f"{ACTION_LABELS.get(kind, kind)} {value}".strip())
-    return {"rule": rule, "events": [EVENT_LABELS.get(e, e) for e in rule.events],
-            "conditions": conditions, "actions": done}
+    when = ([EVENT_LABELS.get(e, e) for e in rule.events] if rule.mode == RuleMode.EVENT
+            else [rule.get_mode_display()])
+    return {"rule": rule, "events": when, "conditions": conditions, "actions": done}
 
 
 @agent_view(MANAGE)
