@@ -5,28 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent
 from helpwire.api.auth import agent_of
+from helpwire.api.jobs import job_out
 from helpwire.api.schemas import (
     ERRORS,
     FiringOut,
     Id,
+    JobOut,
     RequestOut,
     RuleIn,
     RuleOut,
     RulePatch,
+    RuleRunIn,
     RuleTryIn,
     RuleTryOut,
 )
-from helpwire.automation import actions, engine, rule_inputs
-from helpwire.automation.models import OutboundRequest, Rule, RuleFiring
+from helpwire.automation import actions, engine, manual, rule_inputs
+from helpwire.automation.models import OutboundRequest, Rule, RuleFiring, RuleMode
+from helpwire.tickets import selectors
 from helpwire.tickets.access import visible_tickets
+from helpwire.tickets.bulk import MAX_TICKETS
 
 router = Router(tags=["rules"])
 FIELDS = ("name", "enabled", "mode", "events", "conditions", "actions", "stop", "daily_cap")
@@ -115,3 +122,25 @@ def rule_requests(request: HttpRequest, rule_id: Id) -> Any:
              "last_status": r.last_status, "last_error": r.last_error,
              "response": r.response, "created_at": r.created_at, "sent_at": r.sent_at,
              "next_attempt_at": r.next_attempt_at} for r in rows]
+
+
+@router.post("/rules/{rule_id}/run", response={202: JobOut, **ERRORS},
+             summary="Run a manual rule on tickets or a saved filter: a job to follow")
+def run_rule(request: HttpRequest, rule_id: Id, payload: RuleRunIn) -> Any:
+    """Tickets the caller cannot see are left out. A ticket the rule already did since it
+    was last changed is skipped, so a second run sends nothing twice [AU6]."""
+    agent = agent_of(request)
+    rule = get_object_or_404(Rule, pk=rule_id, mode=RuleMode.MANUAL)  # others are not run
+    if (payload.ticket_ids is None) == (payload.saved_filter_id is None):
+        raise ValidationError(_("Send either ticket_ids or saved_filter_id."),
+                              code="invalid_selection")
+    if payload.saved_filter_id is not None:
+        tickets = selectors.saved_filter_tickets(agent=agent,
+                                                 saved_filter_id=payload.saved_filter_id)
+        if tickets is None:
+            raise Http404(_("No such saved filter."))
+    else:
+        tickets = visible_tickets(agent).filter(pk__in=payload.ticket_ids or [])
+    ids = list(tickets.order_by("pk").values_list("pk", flat=True)[:MAX_TICKETS])
+    job = manual.run_rule(rule=rule, agent=agent, ticket_ids=ids)
+    return Status(202, job_out(job))

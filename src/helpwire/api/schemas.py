@@ -409,6 +409,60 @@ class RuleTryOut(Schema):
     actions: list[dict[str, Any]]
 
 
+class RuleRunIn(Schema):
+    """Run a manual rule on these tickets, or on the tickets of a saved filter [AU6]."""
+    ticket_ids: list[Id] | None = Field(default=None, max_length=100_000)
+    saved_filter_id: Id | None = None
+
+
+class JobFailureOut(Schema):
+    ticket_id: int | None
+    target: str
+    error: str
+
+
+class JobOut(Schema):
+    id: int
+    action: str
+    state: str  # running | paused | done
+    total: int
+    done: int
+    failed: int
+    skipped: int
+    created_at: datetime
+    finished_at: datetime | None
+    failures: list[JobFailureOut]  # the first 50
+
+
+class MailingIn(Schema):
+    """A mass mailing [AU7]: a template to pasted addresses or to the clients of the tickets
+    with a tag, through an email channel; each copy on a ticket of its own."""
+    template_id: Id
+    channel_id: Id
+    subject: Short
+    name: Short = ""
+    addresses: list[Annotated[str, StringConstraints(max_length=320)]] | None = Field(
+        default=None, max_length=10_000)
+    clients_of_tag: Short | None = None
+    group_id: Id | None = None
+    tag: Short = ""  # put on every copy's ticket: the answers come back tagged
+
+
+class MailingOut(Schema):
+    id: int
+    name: str
+    subject: str
+    template_id: int | None
+    channel_id: int
+    group_id: int | None
+    tag: str
+    clients_of_tag: str
+    recipients: int
+    invalid: list[str] = []
+    created_at: datetime
+    job: JobOut | None
+
+
 class FiringOut(Schema):
     id: int
     rule_id: int | None

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from helpwire.api import calendars, clients, directory, errors, rules, templates, tickets
+from helpwire.api import (
+    calendars,
+    clients,
+    directory,
+    errors,
+    jobs,
+    mailings,
+    rules,
+    templates,
+    tickets,
+)
 from helpwire.api.auth import AgentSessionAuth, PerCallerThrottle, TokenAuth
 
 api = NinjaAPI(
@@ -22,5 +32,7 @@ api.add_router("", directory.router)
 api.add_router("", calendars.router)
 api.add_router("", rules.router)
 api.add_router("", templates.router)
+api.add_router("", jobs.router)
+api.add_router("", mailings.router)
 
 urlpatterns = api.urls

@@ -37,7 +37,8 @@ from helpwire.tickets.models import BulkJob, BulkJobItem, Ticket
 
 MAILING_JOB = "mailing"
 MAX_RECIPIENTS = 10_000
-_SPLIT = re.compile(r"[\s,;]+")
+_CHUNKS = re.compile(r"[\n,;]+")
+_BRACKETED = re.compile(r"<([^<>]+)>")
 
 
 @dataclass(frozen=True)
@@ -46,21 +47,30 @@ class Recipients:
     invalid: list[str]
 
 
+def _valid(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
 def parse_addresses(text: str) -> Recipients:
-    """Addresses pasted one per line or separated by commas; "Name <a@b>" works too.
-    Duplicates are dropped (case-insensitively); what is not an address is named."""
+    """Addresses pasted one per line or separated by commas, semicolons or spaces;
+    "Name <a@b>" works too. Duplicates are dropped (case-insensitively); a piece that is
+    not an address is named whole."""
     good: list[str] = []
     bad: list[str] = []
-    for raw in _SPLIT.split(re.sub(r"[^<>\s,;]*<([^<>]+)>", r" \1 ", text or "")):
-        item = raw.strip().strip("<>").lower()
-        if not item:
+    for chunk in _CHUNKS.split(text or ""):
+        chunk = chunk.strip()
+        if not chunk:
             continue
-        try:
-            validate_email(item)
-        except ValidationError:
-            bad.append(raw.strip())
+        bracketed = _BRACKETED.findall(chunk)
+        found = [a.strip().lower() for a in (bracketed or chunk.split())]
+        if found and all(_valid(a) for a in found):
+            good += found
         else:
-            good.append(item)
+            bad.append(chunk)
     return Recipients(addresses=list(dict.fromkeys(good)), invalid=bad)
 
 

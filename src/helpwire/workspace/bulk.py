@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from helpwire.accounts.models import Agent, Group
+from helpwire.automation import manual
+from helpwire.automation.models import Rule, RuleMode
 from helpwire.core.actors import Actor
 from helpwire.core.forms import IdListField
 from helpwire.tickets import bulk as jobs
@@ -34,6 +36,7 @@ ACTIONS = [
     ("merge", gettext_lazy("Merge into the oldest")),
     ("spam", gettext_lazy("Mark as spam")),
     ("close", gettext_lazy("Close")),
+    ("rule", gettext_lazy("Run a rule…")),
 ]
 
 
@@ -49,8 +52,11 @@ class BulkForm(forms.Form):
     value_priority = forms.CharField(required=False)
     value_tag = forms.CharField(required=False, max_length=500)
     value_untag = forms.CharField(required=False, max_length=500)
+    value_rule = forms.IntegerField(required=False, min_value=1)
 
     def value(self) -> str:
+        if self.cleaned_data["action"] == "rule":
+            return str(self.cleaned_data.get("value_rule") or "")
         return (self.cleaned_data.get(f"value_{self.cleaned_data['action']}") or "").strip()
 
 
@@ -64,6 +70,8 @@ def bar_context(agent: Agent) -> dict[str, Any]:
                           if s in SETTABLE_STATUSES],
         "bulk_priorities": Priority.choices,
         "bulk_tags": Tag.objects.order_by("path").values_list("path", flat=True),
+        "bulk_rules": Rule.objects.filter(mode=RuleMode.MANUAL, enabled=True)
+        .order_by("position", "pk"),
     }
 
 
@@ -103,6 +111,11 @@ def run(*, viewer: Agent, data: QueryDict) -> Outcome:
             return Outcome(error=_("Select at least one ticket."))
         if action == "merge":
             return _merge(viewer, ids)
+        if action == "rule":
+            rule = Rule.objects.filter(pk=form.cleaned_data.get("value_rule") or 0).first()
+            if rule is None:
+                return Outcome(error=_("Choose a rule."))
+            return Outcome(job=manual.run_rule(rule=rule, agent=viewer, ticket_ids=ids))
         return Outcome(job=jobs.start(agent=viewer, action=action, value=form.value(),
                                       ticket_ids=ids))
     except (ValidationError, PermissionDenied) as exc:
