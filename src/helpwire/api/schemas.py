@@ -247,6 +247,9 @@ class MessageIn(Schema):
         description="Email replies: copies (besides the ticket's participants).")
     bcc: list[Annotated[str, Field(max_length=254)]] = Field(
         default_factory=list, max_length=20, description="Email replies: blind copies.")
+    template_ids: list[Id] = Field(
+        default_factory=list, max_length=20,
+        description="Templates the text was made from: their actions apply too [TK7].")
 
 
 class MergeTicketsIn(Schema):
@@ -483,6 +486,9 @@ class TemplateIn(Schema):
     body: Text
     section: Short = ""  # a path in the templates tree: "Финансы › Возвраты"
     is_active: bool = True
+    # Applied when an agent sends a reply made from it: add_tags, remove_tags, set_status,
+    # set_priority, set_type — the rules' action shapes [TK7].
+    actions: list[dict[str, Any]] = Field(default_factory=list, max_length=10)
 
 
 class TemplatePatch(Schema):
@@ -490,6 +496,7 @@ class TemplatePatch(Schema):
     body: Text | None = None
     section: Short | None = None
     is_active: bool | None = None
+    actions: list[dict[str, Any]] | None = Field(default=None, max_length=10)
 
 
 class TemplateOut(Schema):
@@ -498,6 +505,7 @@ class TemplateOut(Schema):
     body: str
     section: str
     is_active: bool
+    actions: list[dict[str, Any]] = []
 
 
 class RequestOut(Schema):

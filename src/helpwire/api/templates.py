@@ -23,17 +23,15 @@ router = Router(tags=["templates"])
 
 def serialize(t: ReplyTemplate) -> dict[str, Any]:
     return {"id": t.pk, "title": t.title, "body": t.body, "section": t.section,
-            "is_active": t.is_active}
+            "is_active": t.is_active, "actions": t.actions or []}
 
 
 def _save(template: ReplyTemplate, values: dict[str, Any]) -> ReplyTemplate:
     cleaned = template_inputs.clean(title=values["title"], body_text=values["body"],
                                     section_path=values["section"],
-                                    is_active=values["is_active"])
-    for name, value in cleaned.items():
-        setattr(template, name, value)
-    template.save()
-    return template
+                                    is_active=values["is_active"],
+                                    actions_list=values.get("actions") or [])
+    return actions.save_template(template=template, values=cleaned)
 
 
 @router.get("/templates", response={200: list[TemplateOut], **ERRORS},

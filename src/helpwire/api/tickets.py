@@ -28,9 +28,10 @@ from helpwire.api.schemas import (
     TicketOut,
     TicketPatch,
 )
+from helpwire.automation.replies import reply_with_templates
 from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundMessage, Sender
-from helpwire.conversations import ingest, reply
+from helpwire.conversations import ingest
 from helpwire.core.actors import Actor
 from helpwire.search.query import search
 from helpwire.tickets import inputs, selectors
@@ -174,7 +175,8 @@ def add_message(request: HttpRequest, ticket_id: Id, payload: MessageIn) -> Any:
                                "channel": payload.channel_id or "",
                                "cc": ", ".join(payload.cc),
                                "bcc": ", ".join(payload.bcc)}).values()
-    message = reply(ticket=ticket, actor=Actor.of_agent(viewer), **values)
+    message = reply_with_templates(ticket=ticket, actor=Actor.of_agent(viewer),
+                                   template_ids=payload.template_ids, **values)
     return Status(201, serialize.message(message))
 
 

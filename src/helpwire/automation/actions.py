@@ -12,6 +12,7 @@ from django.utils import timezone
 from helpwire.automation import timed
 from helpwire.automation.models import ReplyTemplate, Rule, RuleMode
 from helpwire.mail import crypto
+from helpwire.tickets import tags as tag_tree
 
 # Active signing secrets a rule keeps: the newest and the one before it, so a receiver can
 # switch to a new secret while requests signed with both arrive [AU8].
@@ -84,6 +85,20 @@ def move_rule(*, rule: Rule, position: int) -> Rule:
 @transaction.atomic
 def delete_rule(*, rule: Rule) -> None:
     rule.delete()
+
+
+@transaction.atomic
+def save_template(*, template: ReplyTemplate, values: dict[str, Any]) -> ReplyTemplate:
+    """Save checked values (``template_inputs.clean``). Tags its actions add are made now,
+    by the admin saving it, so an agent sending it later needs no right to grow the tree."""
+    for item in values.get("actions", []):
+        if item.get("type") == "add_tags":
+            for path in item["tags"]:
+                tag_tree.ensure(path)
+    for name, value in values.items():
+        setattr(template, name, value)
+    template.save()
+    return template
 
 
 class TemplateInUse(Exception):

@@ -21,6 +21,9 @@ class ReplyTemplate(models.Model):
         help_text=_("Variables: {{client.name}}, {{ticket.number}}, {{ticket.subject}}, "
                     "{{agent.name}}."))
     is_active = models.BooleanField(_("active"), default=True)
+    # What sending a reply made from it also does (Usedesk's templates with actions): tags,
+    # status, priority, type — ``[{"type": "add_tags", "tags": […]}, …]`` [TK7].
+    actions = models.JSONField(_("actions"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -94,7 +94,7 @@ def _tags(value: Any, where: str) -> list[str]:
     return [t.strip() for t in value]
 
 
-def _action(item: Any, where: str) -> dict[str, Any]:
+def action(item: Any, where: str) -> dict[str, Any]:
     if not isinstance(item, dict) or item.get("type") not in ACTION_TYPES:
         kind = item.get("type") if isinstance(item, dict) else item
         raise ValidationError(_("%(where)s: unknown action “%(type)s”.")
@@ -268,7 +268,7 @@ def clean(*, name: str, enabled: bool, mode: str, events: list[Any] | None,
         items = actions or []
         if not isinstance(items, list) or not items or len(items) > MAX_ACTIONS:
             raise ValidationError(_("A rule does 1 to %(max)s actions.") % {"max": MAX_ACTIONS})
-        out["actions"] = [_action(x, f"actions[{i}]") for i, x in enumerate(items)]
+        out["actions"] = [action(x, f"actions[{i}]") for i, x in enumerate(items)]
 
     check("events", _events)
     check("conditions", _conditions)

@@ -1,6 +1,6 @@
 """One validation for reply templates [TK7], shared by the settings screen and
-``/api/v1/templates``: a title, a text using only the renderer's variables, and a section
-path in the templates tree ("Финансы › Возвраты")."""
+``/api/v1/templates``: a title, a text using only the renderer's variables, a section
+path in the templates tree ("Финансы › Возвраты"), and the actions sending it also does."""
 
 from __future__ import annotations
 
@@ -10,11 +10,28 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from helpwire.automation.rule_inputs import action as rule_action
 from helpwire.conversations.rendering import NAMES
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import TAG_SEPARATOR
 
 _BRACES = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+# What a template may do when an agent sends it: the ticket's own attributes, nothing that
+# sends or routes (the agent is right there).
+ACTION_TYPES = ("add_tags", "remove_tags", "set_status", "set_priority", "set_type")
+
+
+def actions(items: Any) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or len(items) > 10:
+        raise ValidationError(_("Actions are a list of at most 10."), code="invalid_actions")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("type") not in ACTION_TYPES:
+            raise ValidationError(_("actions[%(i)s]: a template may add or remove tags and set "
+                                    "the status, priority or type.") % {"i": i},
+                                  code="invalid_actions")
+        out.append(rule_action(item, f"actions[{i}]"))
+    return out
 
 
 def section(text: str) -> str:
@@ -34,10 +51,14 @@ def body(text: str) -> str:
 
 
 def clean(*, title: str, body_text: str, section_path: str = "",
-          is_active: bool = True) -> dict[str, Any]:
+          is_active: bool = True, actions_list: list[Any] | None = None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {"title": (title or "").strip()[:200], "is_active": bool(is_active),
-                           "section": "", "body": ""}
+                           "section": "", "body": "", "actions": []}
+    try:
+        out["actions"] = actions(actions_list or [])
+    except ValidationError as e:
+        errors["actions"] = e.messages
     if not out["title"]:
         errors["title"] = [_("A template needs a title.")]
     try:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
+from helpwire.core.forms import IdListField
 from helpwire.tickets.actions import SETTABLE_STATUSES
 from helpwire.tickets.fields import clean_value
 from helpwire.tickets.models import CustomField, FieldKind, Priority, Status, TicketType
@@ -171,6 +172,8 @@ class ReplyForm(VerbForm):
     # Email copies, comma-separated [CH1]; the email connector sends them, others ignore them.
     cc = forms.CharField(label=gettext_lazy("Copy"), required=False, max_length=2000)
     bcc = forms.CharField(label=gettext_lazy("Blind copy"), required=False, max_length=2000)
+    # Templates the reply was made from: their actions apply when it is sent [TK7].
+    templates = IdListField(required=False)
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or "reply"
@@ -203,6 +206,9 @@ class ReplyForm(VerbForm):
         data = self.valid_data()
         return {"text": data["body"], "kind": data["kind"], "status": data["status"],
                 "channel": data["channel"], "cc": data["cc"], "bcc": data["bcc"]}
+
+    def template_ids(self) -> list[int]:
+        return list(self.valid_data().get("templates") or [])
 
 
 PRESETS = [("1h", gettext_lazy("In an hour")), ("tomorrow", gettext_lazy("Tomorrow 10:00")),

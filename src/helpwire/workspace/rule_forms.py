@@ -213,6 +213,15 @@ def action_row(action: dict[str, Any]) -> tuple[str, str]:
     return kind, ""
 
 
+def actions_in_words(actions: list[dict[str, Any]]) -> str:
+    """"add tags Оплата; set status solved" — for lists and the template picker."""
+    out = []
+    for action in actions or []:
+        kind, value = action_row(action)
+        out.append(f"{ACTION_LABELS.get(kind, kind)} {value}".strip())
+    return "; ".join(out)
+
+
 def _field_choices() -> list[tuple[str, Any]]:
     extra = [(f"field.{key}", label) for key, label in
              CustomField.objects.filter(is_active=True).values_list("key", "label")]

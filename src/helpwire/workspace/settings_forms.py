@@ -21,7 +21,15 @@ from helpwire.calendars.models import Calendar
 from helpwire.connectors.models import Channel
 from helpwire.conversations import rendering
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.models import TAG_SEPARATOR, CustomField, FieldKind, Tag
+from helpwire.tickets.actions import SETTABLE_STATUSES
+from helpwire.tickets.models import (
+    TAG_SEPARATOR,
+    CustomField,
+    FieldKind,
+    Priority,
+    Status,
+    Tag,
+)
 
 # The variables a reply template may use (helpwire.conversations.rendering fills them in).
 TEMPLATE_VARIABLES: list[tuple[str, Any]] = [("{{" + name + "}}", label)
@@ -320,20 +328,53 @@ class ReplyTemplateForm(forms.Form):
     body = forms.CharField(label=_("Text"), strip=False,
                            widget=forms.Textarea(attrs={"rows": 10}))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    # What sending a reply made from the template also does [TK7].
+    add_tags = forms.CharField(label=_("Sending it adds the tags"), required=False,
+                               max_length=2000, help_text=_("Separated by commas."))
+    remove_tags = forms.CharField(label=_("…and removes the tags"), required=False,
+                                  max_length=2000)
+    set_status = forms.ChoiceField(label=_("…and sets the status"), required=False)
+    set_priority = forms.ChoiceField(label=_("…and sets the priority"), required=False,
+                                     choices=[("", "—"), *Priority.choices])
 
     def __init__(self, *args: Any, template: ReplyTemplate | None = None,
                  **kwargs: Any) -> None:
         if template is not None:
-            kwargs.setdefault("initial", {
-                "section": template.section, "title": template.title, "body": template.body,
-                "is_active": template.is_active})
+            initial = {"section": template.section, "title": template.title,
+                       "body": template.body, "is_active": template.is_active}
+            for action in template.actions or []:
+                kind = action.get("type")
+                if kind in ("add_tags", "remove_tags"):
+                    initial[kind] = ", ".join(action["tags"])
+                elif kind in ("set_status", "set_priority"):
+                    initial[kind] = action["value"]
+            kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        self.fields["set_status"].choices = [  # type: ignore[attr-defined]
+            ("", "—"), *((s, label) for s, label in Status.choices if s in SETTABLE_STATUSES)]
+        self.actions: list[dict[str, Any]] = []
 
     def clean_section(self) -> str:
         return template_inputs.section(self.cleaned_data.get("section") or "")
 
     def clean_body(self) -> str:
         return template_inputs.body(self.cleaned_data["body"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        wanted: list[dict[str, Any]] = []
+        for kind in ("add_tags", "remove_tags"):
+            tags = [t.strip() for t in (data.get(kind) or "").split(",") if t.strip()]
+            if tags:
+                wanted.append({"type": kind, "tags": tags})
+        for kind in ("set_status", "set_priority"):
+            if data.get(kind):
+                wanted.append({"type": kind, "value": data[kind]})
+        try:
+            self.actions = template_inputs.actions(wanted)
+        except ValidationError as e:
+            self.add_error(None, e)
+        return data
 
 
 # --- channels -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from helpwire.workspace.views import (
     clients,
     mailbox_oauth,
     mailboxes,
+    mailings,
     misc,
     queues,
     settings,
@@ -57,4 +58,5 @@ urlpatterns = [
     *settings.urlpatterns,
     *mailboxes.urlpatterns,
     *mailbox_oauth.urlpatterns,
+    *mailings.urlpatterns,
 ]

@@ -165,11 +165,10 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if not form.is_valid():
             return invalid(request, "template_edit.html", "templates", context)
         data = form.cleaned_data
-        with transaction.atomic():
-            target = template or ReplyTemplate()
-            for name in ("section", "title", "body", "is_active"):
-                setattr(target, name, data[name])
-            target.save()
+        target = rule_actions.save_template(
+            template=template or ReplyTemplate(),
+            values={**{name: data[name] for name in ("section", "title", "body", "is_active")},
+                    "actions": form.actions})
         if template is None:
             messages.success(request, _("Template “%(title)s” added.") % {"title": target.title})
         else:

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from helpwire.accounts.models import Agent, Group
 from helpwire.accounts.permissions import may_see_contacts
 from helpwire.automation.models import ReplyTemplate
+from helpwire.automation.replies import reply_with_templates
 from helpwire.connectors.models import Channel, ChannelKind
 from helpwire.connectors.types import InboundAttachment, InboundMessage, Sender
-from helpwire.conversations import ingest, reply
+from helpwire.conversations import ingest
 from helpwire.conversations.outbound import reply_channels
 from helpwire.conversations.rendering import render as render_template
 from helpwire.conversations.rendering import variables
@@ -44,6 +45,7 @@ from helpwire.tickets.models import (
     TicketType,
 )
 from helpwire.workspace.forms import NewTicketForm
+from helpwire.workspace.rule_forms import actions_in_words
 from helpwire.workspace.views.common import (
     actor,
     agent_view,
@@ -187,8 +189,9 @@ def _files(request: HttpRequest) -> list[InboundAttachment]:
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
     try:
-        values = inputs.ReplyForm(request.POST).values()
-        reply(ticket=ticket, actor=actor(request), files=_files(request), **values)
+        form = inputs.ReplyForm(request.POST)
+        reply_with_templates(ticket=ticket, actor=actor(request), files=_files(request),
+                             template_ids=form.template_ids(), **form.values())
     except (ValidationError, PermissionDenied) as exc:
         return _respond(request, pk, error_text(exc), where="conversation")
     return _respond(request, pk)
@@ -306,7 +309,8 @@ def ticket_templates(request: HttpRequest, pk: int) -> HttpResponse:
         templates = [t for t in templates
                      if q.casefold() in f"{t.section} {t.title} {t.body}".casefold()]
     values = variables(ticket=ticket, agent=viewer(request))
-    rows = [{"template": t, "text": render_template(t.body, values)} for t in templates][:100]
+    rows = [{"template": t, "text": render_template(t.body, values),
+             "actions": actions_in_words(t.actions)} for t in templates][:100]
     return page(request, "workspace/_templates.html", {"ticket": ticket, "rows": rows, "q": q})
 
 

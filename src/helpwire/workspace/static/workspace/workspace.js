@@ -30,6 +30,7 @@
       if (e.detail.elt === form && e.detail.successful) {
         form.reset();
         form.classList.remove("note-mode");
+        $$("input[name=templates]", form).forEach((el) => el.remove());
         $("#templates").innerHTML = "";
       }
     });
@@ -38,6 +39,12 @@
       if (!button) return;
       const area = $("#reply-body");
       area.value = (area.value ? area.value + "\n\n" : "") + button.dataset.text;
+      // The template's actions (tags, status) apply when the reply is sent.
+      const used = document.createElement("input");
+      used.type = "hidden";
+      used.name = "templates";
+      used.value = button.dataset.id;
+      form.appendChild(used);
       area.focus();
       $("#templates").innerHTML = "";
     });
