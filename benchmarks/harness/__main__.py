@@ -14,10 +14,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from harness import data, ingest, load, pages, report
+from harness import data, ingest, load, pages, report, rules
 from harness.common import WORK, Target, commit, label, machine, parse_size
 
-WORKLOADS = ("queue", "search", "api", "memory", "ingest")
+WORKLOADS = ("queue", "search", "api", "memory", "ingest", "rules")
 STATE = WORK / "state.json"
 
 
@@ -28,6 +28,8 @@ def _helpwire(workload: str, t: Target, seed: int) -> dict[str, Any]:
         return load.api_create(t)
     if workload == "memory":
         return load.memory(t)
+    if workload == "rules":
+        return rules.helpwire_rules(t, seed=seed)
     return ingest.helpwire_ingest(t, seed=seed)
 
 

@@ -97,6 +97,13 @@ def rows(size: int, db: str, workload: str, cell: dict[str, Any]) -> list[Row]:
                     f"{check['twice']} twice",
                     f"{pc.get('body_differs', '—')} bodies, {pc.get('attachments_lost', '—')}/"
                     f"{pc.get('attachments', '—')} attachments" if pc else "—", "—", ""))
+    elif workload == "rules":
+        plain, ruled = hw["without"], hw["with"]
+        out.append((f"IMAP ingest, {plain['messages']} msgs, until dispatched: no rules / "
+                    f"{hw['rules']} rules, msg/s",
+                    f"{plain['per_s']:g} / {ruled['per_s']:g} ({hw['slowdown_pct']:+g} %, "
+                    f"{hw['firings']} firings)", "—", "—",
+                    _mark(hw["slowdown_pct"] <= 20, "≤ 20 % slower")))
     if cell.get("error"):
         out.append(("error", cell["error"][:200], "", "", ""))
     if cell.get("peer_error"):

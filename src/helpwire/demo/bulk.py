@@ -291,6 +291,10 @@ class Generator:
                                         client=None if recorder else client, agent=recorder))
         last_public, first_response, updated, current = created, None, created, NEW
         waiting: datetime | None = created  # the client's oldest unanswered message
+        # What time rules count from: the client's and the agents' last words, the status.
+        last_client: datetime | None = None if recorder else created
+        last_agent: datetime | None = None
+        status_at = created
         answer: str | None = None  # the agent's answer to the client's follow-up
         internal = client.audience == INTERNAL
         greetings = c.INTERNAL_GREETINGS if internal else c.AGENT_GREETINGS
@@ -306,8 +310,10 @@ class Generator:
         for i, (offset, what) in enumerate(steps):
             when = created + timedelta(seconds=offset * scale)
             updated = when
+            before = current
             following = steps[i + 1][1] if i + 1 < len(steps) else ""
             if what in ("inbound", "more"):
+                last_client = when
                 template, answer = rng.choice(c.FOLLOWUPS) if what == "inbound" else (
                     "И ещё: номер заказа — {order}, если нужно.", None)
                 text, body = self._render(template, values, escaped)
@@ -355,7 +361,7 @@ class Generator:
                 text, body = self._render(template, values, escaped)
                 rows.add(Message, self._message(pk, OUTBOUND, channel_id, text, body, when,
                                                 agent=agent))
-                last_public = when
+                last_public = last_agent = when
                 first_response = first_response or when
                 waiting = None
                 # Now and then the agent answers and waits for the client in one step.
@@ -389,11 +395,16 @@ class Generator:
                 rows.add(Change, self._change(pk, "status", current, CLOSED, when,
                                               rule=AUTO_CLOSE))
                 current = CLOSED
+            if current != before:
+                status_at = when
         assert current == status, (current, status, steps)
         ticket["updated_at"] = max(updated, last_public)
         ticket["last_message_at"] = last_public
         ticket["first_response_at"] = first_response
         ticket["waiting_since"] = waiting if current not in (SOLVED, CLOSED, SPAM_STATUS) else None
+        ticket["last_client_message_at"] = last_client
+        ticket["last_agent_message_at"] = last_agent
+        ticket["status_changed_at"] = status_at
 
     def _fields(self, scenario: Scenario, channel_id: int, order: str) -> dict[str, Any]:
         """Field values an agent fills in for this kind of request, on this channel."""

@@ -30,7 +30,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpwire.accounts.models import Agent, Group, Role
-from helpwire.automation.models import ReplyTemplate
+from helpwire.automation import actions as rule_actions
+from helpwire.automation import rule_inputs
+from helpwire.automation.models import ReplyTemplate, Rule
 from helpwire.calendars import actions as calendar_actions
 from helpwire.calendars import inputs
 from helpwire.calendars.models import Calendar
@@ -84,6 +86,7 @@ def load_base(*, seed: int = DEFAULT_SEED, tickets: int = BASE_TICKETS,
             tags.ensure(path)
         _fields(channels)
         _templates_and_views()
+        _manual_rule()
         _clients(rng=rng, agents=agents, now=now)
         generator = Generator(world=World.load(), rng=rng, now=now, days=BASE_DAYS,
                               recent=0.08)
@@ -184,6 +187,25 @@ def _templates_and_views() -> None:
                                             defaults={"body": body})
     for name, filters in SAVED_VIEWS:
         SavedView.objects.get_or_create(name=name, owner=None, defaults={"filters": filters})
+
+
+OUTAGE_TAG = "Инциденты › Сбой оплаты 12.03"
+
+
+def _manual_rule() -> None:
+    """Boxberry's flow [AU6]: everyone tagged with the outage gets the notice, the tag goes."""
+    tags.ensure(OUTAGE_TAG)
+    template, _new = ReplyTemplate.objects.get_or_create(
+        section="Инциденты", title="Сбой устранён", defaults={"body": (
+            "Здравствуйте, {{client.first_name}}!\n\nСбой с оплатой устранён, всё работает. "
+            "Спасибо за терпение (обращение №{{ticket.number}}).")})
+    if Rule.objects.filter(name="Сбой устранён: сообщить и снять тег").exists():
+        return
+    rule_actions.create_rule(values=rule_inputs.clean(
+        name="Сбой устранён: сообщить и снять тег", enabled=True, mode="manual", events=[],
+        conditions={"all": [{"field": "tag", "op": "is", "value": OUTAGE_TAG}]},
+        actions=[{"type": "reply_template", "template_id": template.pk},
+                 {"type": "remove_tags", "tags": [OUTAGE_TAG]}], stop=False))
 
 
 class _Identities:
