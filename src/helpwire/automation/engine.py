@@ -10,7 +10,9 @@ Events, as rules name them (the API's names), and the bus events they come from:
 ``ticket.created`` / ``message.received`` ← ``message.received`` (new ticket or not: the
 first message is there when a rule reads the text); ``reply.sent`` / ``note.added`` ←
 ``message.added`` by an agent (a rule's or the system's own messages set off nothing);
-``ticket.changed``; ``reminder.fired`` ← ``ticket.reminder_fired``.
+``ticket.changed``; ``reminder.fired`` ← ``ticket.reminder_fired``. Time rules
+(``automation.timed``) and manual rules (``automation.manual``) come through ``run`` too, as
+the events ``time`` and ``manual``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from helpwire.automation import rule_actions
@@ -77,9 +80,28 @@ def _reminder(event: Event) -> None:
     run(event="reminder.fired", ticket_id=event.ticket_id)
 
 
-def rules_for(event: str) -> list[Rule]:
-    return [r for r in Rule.objects.filter(enabled=True, mode=RuleMode.EVENT).order_by(
-        "position", "pk") if event in (r.events or [])]
+# The enabled rules, read once for a whole chain of events: a rule's change is itself an
+# event (ticket.changed) that asks for the rules again, as does the time-rule hook; inside
+# one run they are the rows already read.
+_held: contextvars.ContextVar[list[Rule] | None] = contextvars.ContextVar("held_rules",
+                                                                           default=None)
+
+
+def held_rules() -> list[Rule] | None:
+    """The enabled rules the current run read, or None outside a run."""
+    return _held.get()
+
+
+def _enabled() -> list[Rule]:
+    held = _held.get()
+    if held is not None:
+        return held
+    return list(Rule.objects.filter(enabled=True).order_by("position", "pk"))
+
+
+def rules_for(event: str, enabled: list[Rule] | None = None) -> list[Rule]:
+    return [r for r in (_enabled() if enabled is None else enabled)
+            if r.mode == RuleMode.EVENT and event in (r.events or [])]
 
 
 def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
@@ -88,9 +110,23 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
     """Run the enabled rules for ``event`` on one ticket, in the caller's transaction."""
     if ticket_id is None:
         return []
-    rules = rules_for(event) if rules is None else rules
+    enabled: list[Rule] | None = None
+    if rules is None:
+        enabled = _enabled()
+        rules = rules_for(event, enabled)
     if not rules:
         return []
+    held = _held.set(enabled) if _held.get() is None and enabled is not None else None
+    try:
+        return _run(event=event, ticket_id=ticket_id, ticket=ticket, message=message,
+                    changes=changes, rules=rules)
+    finally:
+        if held is not None:
+            _held.reset(held)
+
+
+def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message | None,
+         changes: dict[str, Any] | None, rules: list[Rule]) -> list[RuleFiring]:
     depth = _depth.get()
     if depth >= MAX_DEPTH:
         logger.warning("rules: chain on ticket %s stopped at depth %s (%s)", ticket_id, depth,
@@ -101,13 +137,16 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
     facts = Facts(event=event, ticket=ticket, message=message, changes=changes or {},
                   now=timezone.now())
     fired: list[RuleFiring] = []
+    today: dict[int, int] | None = None  # firings per rule on this ticket in 24 h, when asked
     token = _depth.set(depth + 1)
     try:
         for rule in rules:
             matched, held = evaluate(rule.conditions or {}, facts)
             if not matched:
                 continue
-            if _fired_today(rule, ticket_id) >= rule.daily_cap:
+            if today is None:
+                today = _fired_today(ticket_id)
+            if today.get(rule.pk, 0) >= rule.daily_cap:
                 fired.append(_log(rule, ticket_id, event, held, [], Outcome.CAPPED))
                 continue
             try:
@@ -118,6 +157,7 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
                 fired.append(_log(rule, ticket_id, event, held, [], Outcome.FAILED, str(e)))
             else:
                 fired.append(_log(rule, ticket_id, event, held, done, Outcome.DONE))
+                today[rule.pk] = today.get(rule.pk, 0) + 1
                 facts.ticket = Ticket.objects.get(pk=ticket_id)  # later rules see the change
                 facts._fields = None
             if rule.stop:
@@ -130,10 +170,12 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
     return fired
 
 
-def _fired_today(rule: Rule, ticket_id: int) -> int:
+def _fired_today(ticket_id: int) -> dict[int, int]:
     since = timezone.now() - timedelta(days=1)
-    return RuleFiring.objects.filter(rule=rule, ticket_id=ticket_id, at__gte=since,
-                                     outcome=Outcome.DONE).count()
+    return dict(RuleFiring.objects.filter(ticket_id=ticket_id, at__gte=since,
+                                          outcome=Outcome.DONE)
+                .values("rule_id").annotate(n=Count("pk")).values_list("rule_id", "n")
+                .order_by())
 
 
 def _log(rule: Rule, ticket_id: int, event: str, held: list[dict[str, Any]],
@@ -147,8 +189,9 @@ def try_rule(*, rule: Rule, ticket: Ticket, event: str | None = None) -> dict[st
     """What the rule would do on this ticket now, writing nothing: the conditions that
     held (or did not), and the actions. The message read is the ticket's latest one."""
     message = ticket.messages.order_by("-created_at", "-pk").first()
-    facts = Facts(event=event or (rule.events or ["ticket.changed"])[0], ticket=ticket,
-                  message=message, now=timezone.now())
+    by_mode: dict[str, str] = {RuleMode.TIME: "time", RuleMode.MANUAL: "manual"}
+    default = rule.events[0] if rule.events else by_mode.get(rule.mode, "ticket.changed")
+    facts = Facts(event=event or default, ticket=ticket, message=message, now=timezone.now())
     matched, held = evaluate(rule.conditions or {}, facts)
     return {"matched": matched, "conditions": held, "event": facts.event,
             "actions": rule_actions.plan(rule, ticket) if matched else []}
