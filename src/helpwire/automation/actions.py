@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from helpwire.automation import timed
+from helpwire.automation import engine, timed
 from helpwire.automation.models import ReplyTemplate, Rule, RuleMode
 from helpwire.mail import crypto
 from helpwire.tickets import tags as tag_tree
@@ -46,6 +46,7 @@ def create_rule(*, values: dict[str, Any]) -> Rule:
     for name, value in values.items():
         setattr(rule, name, value)
     rule.save()
+    engine.rules_changed()
     _seed_later(rule, was_timed=False)
     return rule
 
@@ -65,6 +66,7 @@ def update_rule(*, rule: Rule, values: dict[str, Any]) -> Rule:
         setattr(rule, name, value)
     rule.updated_at = timezone.now()
     rule.save()
+    engine.rules_changed()
     _seed_later(rule, was_timed=was_timed)
     return rule
 
@@ -78,6 +80,7 @@ def move_rule(*, rule: Rule, position: int) -> Rule:
     for index, item in enumerate(ordered):
         if item.position != index or item.pk == rule.pk:
             Rule.objects.filter(pk=item.pk).update(position=index, updated_at=timezone.now())
+    engine.rules_changed()
     rule.refresh_from_db()
     return rule
 
@@ -85,6 +88,7 @@ def move_rule(*, rule: Rule, position: int) -> Rule:
 @transaction.atomic
 def delete_rule(*, rule: Rule) -> None:
     rule.delete()
+    engine.rules_changed()
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ pathological pattern fails that condition and is logged; it cannot stall ingest.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -171,15 +172,30 @@ def _sender_match(address: str, want: str) -> bool:
     return address.endswith("@" + want.lstrip("@"))
 
 
-def _phrase(text: str, phrase: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _word(word: str) -> tuple[str, ...]:
+    """A rule's word as the index's terms (its lemmas), worked out once per process."""
+    return tuple(word_terms(word))
+
+
+@functools.lru_cache(maxsize=2048)
+def _phrase_pattern(phrase: str) -> regex.Pattern[str]:
     words = regex.escape(phrase.strip()).replace(r"\ ", r"\s+")
-    return regex.search(rf"(?<!\w){words}(?!\w)", text, regex.IGNORECASE | regex.V1,
-                        timeout=REGEX_TIMEOUT) is not None
+    return regex.compile(rf"(?<!\w){words}(?!\w)", regex.IGNORECASE | regex.V1)
+
+
+@functools.lru_cache(maxsize=2048)
+def _pattern(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern, regex.IGNORECASE)
+
+
+def _phrase(text: str, phrase: str) -> bool:
+    return _phrase_pattern(phrase).search(text, timeout=REGEX_TIMEOUT) is not None
 
 
 def _regex(text: str, pattern: str) -> bool:
     try:
-        return regex.search(pattern, text, regex.IGNORECASE, timeout=REGEX_TIMEOUT) is not None
+        return _pattern(pattern).search(text, timeout=REGEX_TIMEOUT) is not None
     except TimeoutError:
         logger.warning("rule regex %r gave up after %s s", pattern, REGEX_TIMEOUT)
         return False
@@ -208,7 +224,7 @@ def holds(condition: dict[str, Any], facts: Facts) -> bool:
         return hit != (op == "is_not")
     if op == "word_forms" and name in TEXT_FIELDS:
         have = facts.terms(name)
-        return any(term in have for word in _as_list(want) for term in word_terms(str(word)))
+        return any(term in have for word in _as_list(want) for term in _word(str(word)))
     got = facts.value(name)
     if op == "set":
         return got not in (None, "", [], False)

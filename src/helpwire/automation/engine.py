@@ -23,8 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from helpwire.automation import rule_actions
@@ -42,6 +41,8 @@ EVENTS = ("ticket.created", "message.received", "reply.sent", "note.added", "tic
           "reminder.fired")
 MAX_DEPTH = 10
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("rule_depth", default=0)
+# Firings done so far in this context: a change that set off more rules shows here.
+_fired: contextvars.ContextVar[int] = contextvars.ContextVar("rule_fired", default=0)
 
 
 def _message(event: Event) -> Message | None:
@@ -87,20 +88,40 @@ _held: contextvars.ContextVar[list[Rule] | None] = contextvars.ContextVar("held_
                                                                            default=None)
 
 
-def held_rules() -> list[Rule] | None:
-    """The enabled rules the current run read, or None outside a run."""
-    return _held.get()
+# The enabled rules as this process last read them, and the version they were read at: one
+# aggregate query (how many are enabled, the newest change, the newest id) tells whether the
+# parsed rows are still current, instead of reading and parsing 200 rows of JSON for every
+# event. Writes through ``automation.actions`` also bump ``_generation`` here, so the process
+# that changed a rule never waits for the database's view to tell it.
+_LOADED = ("id", "name", "enabled", "position", "mode", "events", "conditions", "actions",
+           "stop", "daily_cap", "updated_at")
+_cache: dict[str, Any] = {"key": None, "rules": []}
+_generation = [0]
+_VERSION = (f"SELECT COUNT(*), MAX(updated_at), MAX(id) FROM {Rule._meta.db_table} "  # noqa: S608
+            "WHERE enabled")
 
 
-def _enabled() -> list[Rule]:
+def rules_changed() -> None:
+    _generation[0] += 1
+
+
+def enabled_rules() -> list[Rule]:
+    """The enabled rules in run order: those the current run already read, else this
+    process's copy while it is current."""
     held = _held.get()
     if held is not None:
         return held
-    return list(Rule.objects.filter(enabled=True).order_by("position", "pk"))
+    with connection.cursor() as cursor:  # by hand: the ORM's compiling costs more than this
+        cursor.execute(_VERSION)
+        key = (_generation[0], *cursor.fetchone())
+    if _cache["key"] != key:
+        rules = list(Rule.objects.filter(enabled=True).only(*_LOADED).order_by("position", "pk"))
+        _cache.update(key=key, rules=rules)
+    return list(_cache["rules"])
 
 
 def rules_for(event: str, enabled: list[Rule] | None = None) -> list[Rule]:
-    return [r for r in (_enabled() if enabled is None else enabled)
+    return [r for r in (enabled_rules() if enabled is None else enabled)
             if r.mode == RuleMode.EVENT and event in (r.events or [])]
 
 
@@ -112,7 +133,7 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
         return []
     enabled: list[Rule] | None = None
     if rules is None:
-        enabled = _enabled()
+        enabled = enabled_rules()
         rules = rules_for(event, enabled)
     if not rules:
         return []
@@ -151,14 +172,23 @@ def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message 
                 continue
             try:
                 with transaction.atomic():
-                    done = rule_actions.apply(rule, lock_ticket(ticket_id), message=message)
+                    # Whoever set the rules off holds the ticket's lock (the emitting verb,
+                    # the timer sweep, the bulk job); round robin takes the rule's lock, so
+                    # the ticket's is taken here too, to keep the order whatever the caller.
+                    target = lock_ticket(ticket_id) if _routes(rule) else facts.ticket
+                    before = _fired.get()
+                    done, after = rule_actions.apply(rule, target, message=message)
+                    if _fired.get() != before:
+                        after = None  # rules its change set off changed the ticket again
             except (ValidationError, PermissionDenied, DatabaseError) as e:
                 logger.warning("rule %s failed on ticket %s: %s", rule.pk, ticket_id, e)
                 fired.append(_log(rule, ticket_id, event, held, [], Outcome.FAILED, str(e)))
             else:
                 fired.append(_log(rule, ticket_id, event, held, done, Outcome.DONE))
                 today[rule.pk] = today.get(rule.pk, 0) + 1
-                facts.ticket = Ticket.objects.get(pk=ticket_id)  # later rules see the change
+                _fired.set(_fired.get() + 1)
+                # Later rules see the change.
+                facts.ticket = after if after is not None else Ticket.objects.get(pk=ticket_id)
                 facts._fields = None
             if rule.stop:
                 break
@@ -170,12 +200,20 @@ def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message 
     return fired
 
 
+def _routes(rule: Rule) -> bool:
+    return any(a.get("type") == "assign" and a.get("strategy") for a in rule.actions)
+
+
+_TODAY = (f"SELECT rule_id, COUNT(*) FROM {RuleFiring._meta.db_table} "  # noqa: S608
+          "WHERE ticket_id = %s AND at >= %s AND outcome = %s GROUP BY rule_id")
+
+
 def _fired_today(ticket_id: int) -> dict[int, int]:
     since = timezone.now() - timedelta(days=1)
-    return dict(RuleFiring.objects.filter(ticket_id=ticket_id, at__gte=since,
-                                          outcome=Outcome.DONE)
-                .values("rule_id").annotate(n=Count("pk")).values_list("rule_id", "n")
-                .order_by())
+    with connection.cursor() as cursor:  # once per run that matched; by hand, it is hot
+        cursor.execute(_TODAY, [ticket_id, connection.ops.adapt_datetimefield_value(since),
+                                Outcome.DONE.value])
+        return {rule_id: n for rule_id, n in cursor.fetchall() if rule_id is not None}
 
 
 def _log(rule: Rule, ticket_id: int, event: str, held: list[dict[str, Any]],

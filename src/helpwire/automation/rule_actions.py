@@ -83,10 +83,11 @@ def _assignment(rule: Rule, action: dict[str, Any], ticket: Ticket) -> dict[str,
 
 
 def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None
-          ) -> list[dict[str, Any]]:
-    """Do the rule's actions on the (locked) ticket; returns what was done, for the log.
-    ``message`` is the one that set the rule off (its text, its sender, whether a machine
-    wrote it)."""
+          ) -> tuple[list[dict[str, Any]], Ticket | None]:
+    """Do the rule's actions on the ticket (the caller holds its lock); returns what was
+    done, for the log, and the ticket as it is now when that is known without reading it
+    again. ``message`` is the one that set the rule off (its text, its sender, whether a
+    machine wrote it)."""
     actor = Actor.rule(rule.name, rule_id=rule.pk)
     changes: dict[str, Any] = {}
     add: list[str] = []
@@ -139,7 +140,8 @@ def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None
         _notify(rule, ticket, action)
     for action in later:
         done.append(outbound.send(rule=rule, ticket=ticket, action=action, message=message))
-    return done
+    # The ticket as update_ticket left it, when nothing else wrote to it since.
+    return done, ticket if not (notes or later) else None
 
 
 def _notify(rule: Rule, ticket: Ticket, action: dict[str, Any]) -> None:

@@ -57,10 +57,7 @@ _firing: contextvars.ContextVar[int | None] = contextvars.ContextVar("firing", d
 
 
 def time_rules() -> list[Rule]:
-    held = engine.held_rules()  # inside a run of rules: the rows it already read
-    if held is not None:
-        return [r for r in held if r.mode == RuleMode.TIME]
-    return list(Rule.objects.filter(enabled=True, mode=RuleMode.TIME).order_by("position", "pk"))
+    return [r for r in engine.enabled_rules() if r.mode == RuleMode.TIME]
 
 
 def _thresholds(rule: Rule) -> list[tuple[str, float]]:

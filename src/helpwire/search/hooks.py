@@ -28,8 +28,13 @@ logger = logging.getLogger("helpwire.search")
 CLIENT_INLINE_TICKETS = 200
 
 
-def _guarded(func: Callable[[Event], None]) -> Callable[[Event], None]:
+def _guarded(func: Callable[[Event], None], *,
+             wanted: Callable[[Event], bool] | None = None) -> Callable[[Event], None]:
+    """``wanted`` says, without touching the database, whether the event concerns the index
+    at all: most ticket changes do not, and they skip the savepoint."""
     def run(event: Event) -> None:
+        if wanted is not None and not wanted(event):
+            return
         try:
             with transaction.atomic():
                 func(event)
@@ -69,12 +74,17 @@ def message_stored(event: Event) -> None:
                                  message=events.held(event, "message"))
 
 
-@events.in_transaction(events.TICKET_CHANGED)
-@_guarded
-def ticket_changed(event: Event) -> None:
-    changes = event.payload.get("changes") or {}
-    if event.ticket_id is not None and "subject" in changes:
+def _subject_changed(event: Event) -> bool:
+    return event.ticket_id is not None and "subject" in (event.payload.get("changes") or {})
+
+
+def _rebuild_on_subject(event: Event) -> None:
+    if event.ticket_id is not None:
         documents.rebuild([event.ticket_id])
+
+
+ticket_changed = events.in_transaction(events.TICKET_CHANGED)(
+    _guarded(_rebuild_on_subject, wanted=_subject_changed))
 
 
 @events.in_transaction(events.TICKET_MERGED)

@@ -313,10 +313,14 @@ def _change_tags(cs: ChangeSet, *, add: list[Tag], remove: list[Tag]) -> None:
     after = (before | set(add)) - set(remove)
     if after == before:
         return
+    # The through rows directly: ``tags.add`` would read back what ``before`` already holds.
+    through = Ticket.tags.through
     if add:
-        ticket.tags.add(*[t for t in add if t not in before])
+        through.objects.bulk_create([through(ticket_id=ticket.pk, tag_id=t.pk)
+                                     for t in add if t not in before], ignore_conflicts=True)
     if remove:
-        ticket.tags.remove(*[t for t in remove if t in before])
+        through.objects.filter(ticket_id=ticket.pk,
+                               tag_id__in=[t.pk for t in remove if t in before]).delete()
     cs.note("tags", [t.path for t in before], [t.path for t in after])
 
 

@@ -408,7 +408,30 @@
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
   });
 
+  /* ---- rules: drag a row to reorder (the arrows do the same without a mouse) ---------- */
+  function wireRuleOrder() {
+    const body = $(".rules-table tbody");
+    if (!body) return;
+    let dragged = null;
+    body.addEventListener("dragstart", (e) => {
+      dragged = e.target.closest("tr[data-index]");
+      if (dragged) e.dataTransfer.effectAllowed = "move";
+    });
+    body.addEventListener("dragover", (e) => {
+      if (dragged && e.target.closest("tr[data-index]")) e.preventDefault();
+    });
+    body.addEventListener("drop", (e) => {
+      const target = e.target.closest("tr[data-index]");
+      if (!dragged || !target || target === dragged) return;
+      e.preventDefault();
+      const form = $("form[action$='/move/']", dragged);
+      form.elements.to.value = target.dataset.index;
+      form.submit();
+    });
+  }
+
   collapseQuotes(document);
   wireReply();
   wireBulk();
+  wireRuleOrder();
 })();
