@@ -92,3 +92,29 @@ def test_it_knows_working_hours_from_the_groups_calendar(facts, support):
     facts.ticket = type(facts.ticket).objects.get(pk=facts.ticket.pk)
     facts.now = facts.ticket.created_at.replace(year=2026, month=12, day=2, hour=12)
     assert holds({"field": "working_hours", "op": "is", "value": False}, facts)
+
+
+def test_it_knows_what_a_change_changed(facts):
+    facts.changes = {"status": ["new", "open"], "field:sum": [None, "1500"]}
+    assert holds({"field": "changed", "op": "in", "value": ["status", "priority"]}, facts)
+    assert holds({"field": "changed", "op": "is", "value": "field:sum"}, facts)
+    assert not holds({"field": "changed", "op": "is", "value": ["assignee"]}, facts)
+    assert holds({"field": "changed", "op": "is_not", "value": ["tags"]}, facts)
+    facts.changes = {}
+    assert holds({"field": "changed", "op": "not_set"}, facts)
+
+
+def test_it_runs_a_rule_only_when_the_status_changed(inbound, agent):
+    from helpwire.accounts.models import Notification
+    from tests.automation.test_rules import rule
+
+    rule(name="Статус сменился", events=["ticket.changed"],
+         conditions={"all": [{"field": "changed", "op": "in", "value": ["status"]}]},
+         actions=[{"type": "notify", "agent_ids": [agent.pk], "text": "статус"}])
+    ticket = inbound("Вопрос").ticket
+    update_ticket(ticket=ticket, actor=as_agent(agent), status="open")
+    Notification.objects.all().delete()
+    update_ticket(ticket=ticket, actor=as_agent(agent), priority="urgent")
+    assert not Notification.objects.filter(kind="rule").exists()
+    update_ticket(ticket=ticket, actor=as_agent(agent), status="pending")
+    assert Notification.objects.filter(kind="rule", agent=agent).count() == 1

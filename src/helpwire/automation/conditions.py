@@ -41,7 +41,10 @@ ANCHORS = {"hours_since_created": "created_at",
            "hours_since_agent_message": "last_agent_message_at",
            "hours_in_status": "status_changed_at"}
 HOURS_FIELDS = {**ANCHORS, **{f"working_{k}": v for k, v in ANCHORS.items()}}
-FIELDS = TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | {"tag"}
+# What a "ticket changed" event changed: the attributes as history names them.
+CHANGEABLE = ("status", "priority", "type", "subject", "assignee", "group", "tags", "channel",
+              "remind_at", "archived")
+FIELDS = TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | {"tag", "changed"}
 OPS = {"is", "is_not", "in", "word_forms", "contains", "phrase", "regex", "gt", "lt", "set",
        "not_set"}
 TEXT_OPS = {"word_forms", "contains", "phrase", "regex", "is", "is_not", "set", "not_set"}
@@ -51,7 +54,7 @@ FIELD_LABELS = {
     "tag": _("tag"), "status": _("status"), "priority": _("priority"), "type": _("type"),
     "group": _("group"), "assignee": _("assignee"), "client.internal": _("internal client"),
     "client.company": _("client's company"), "client.responsible": _("client's agent"),
-    "working_hours": _("working hours"),
+    "working_hours": _("working hours"), "changed": _("what changed"),
     "hours_since_created": _("hours since created"),
     "hours_since_client_message": _("hours since the client wrote"),
     "hours_since_agent_message": _("hours since an agent replied"),
@@ -218,6 +221,12 @@ def holds(condition: dict[str, Any], facts: Facts) -> bool:
         if op in ("is", "in", "is_not"):
             return _tag_match(paths, want) != (op == "is_not")
         return bool(paths) if op == "set" else (not paths) if op == "not_set" else False
+    if name == "changed":
+        names = set(facts.changes)
+        if op in ("is", "in", "is_not"):
+            hit = any(str(w) in names for w in _as_list(want))
+            return hit != (op == "is_not")
+        return bool(names) if op == "set" else (not names) if op == "not_set" else False
     if name == "sender" and op in ("is", "is_not", "in"):
         address = facts.sender()
         hit = any(_sender_match(address, str(w)) for w in _as_list(want))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -171,7 +172,9 @@ def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message 
                 fired.append(_log(rule, ticket_id, event, held, [], Outcome.CAPPED))
                 continue
             try:
-                with transaction.atomic():
+                # A rule that only changes the ticket writes through update_ticket alone,
+                # whose own savepoint keeps a failure to itself; others get one here.
+                with nullcontext() if _one_write(rule) else transaction.atomic():
                     # Whoever set the rules off holds the ticket's lock (the emitting verb,
                     # the timer sweep, the bulk job); round robin takes the rule's lock, so
                     # the ticket's is taken here too, to keep the order whatever the caller.
@@ -194,10 +197,27 @@ def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message 
                 break
     finally:
         _depth.reset(token)
-    if given is not None and any(f.outcome == Outcome.DONE for f in fired):
-        # The caller holds this object (ingest returns it; the API answers from it).
-        given.refresh_from_db()
+    if given is not None and given is not facts.ticket and any(
+            f.outcome == Outcome.DONE for f in fired):
+        # The caller holds this object (ingest returns it; the API answers from it): it
+        # takes the values the rules left, which facts.ticket holds already.
+        for f in Ticket._meta.concrete_fields:
+            if getattr(f, "generated", False) or f.attname not in facts.ticket.__dict__:
+                given.__dict__.pop(f.attname, None)  # read again when asked
+            else:
+                setattr(given, f.attname, facts.ticket.__dict__[f.attname])
+        given._state.fields_cache.clear()
     return fired
+
+
+# Actions that are one update_ticket call between them (no notes, messages or round robin).
+_TICKET_ONLY = {"add_tags", "remove_tags", "set_status", "set_priority", "set_type",
+                "set_field", "spam", "archive"}
+
+
+def _one_write(rule: Rule) -> bool:
+    return all(a.get("type") in _TICKET_ONLY
+               or (a.get("type") == "assign" and not a.get("strategy")) for a in rule.actions)
 
 
 def _routes(rule: Rule) -> bool:

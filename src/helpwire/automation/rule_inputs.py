@@ -49,6 +49,15 @@ def _condition(item: Any, where: str) -> dict[str, Any]:
                               % {"where": where, "op": op, "field": name})
     if op in ("set", "not_set"):
         return {"field": name, "op": op}
+    if name == "changed" and op in ("is", "is_not", "in"):
+        items = value if isinstance(value, list) else [value]
+        bad = [v for v in items if not (v in c.CHANGEABLE or str(v).startswith("field:"))]
+        if bad:
+            raise ValidationError(_("%(where)s: “%(value)s” is not something a ticket change "
+                                    "changes (%(names)s, field:<key>).")
+                                  % {"where": where, "value": bad[0],
+                                     "names": ", ".join(c.CHANGEABLE)})
+        return {"field": name, "op": op, "value": items}
     if name in c.HOURS_FIELDS:
         if op not in ("gt", "lt"):
             raise ValidationError(_("%(where)s: hours are compared with “more than” or “less "

@@ -20,6 +20,7 @@ from helpwire.automation.models import ReplyTemplate, Rule, RuleMode
 from helpwire.clients.models import Company
 from helpwire.connectors.models import Channel
 from helpwire.mail.models import Mailbox
+from helpwire.tickets.history import FIELD_LABELS as HISTORY_LABELS
 from helpwire.tickets.models import CustomField, Priority, Status, TicketType
 
 ROWS_ALL, ROWS_ANY, ROWS_ACTIONS = 4, 3, 5
@@ -102,7 +103,19 @@ def condition_value(field: str, op: str, text: str) -> Any:
         convert = lambda t: t.strip().casefold() in YES  # noqa: E731
     elif field in HOURS_FIELDS:
         convert = _hours
+    elif field == "changed":
+        convert = _changed_name
+        return [convert(t) for t in _split(text)]
     return [convert(t) for t in _split(text)] if op in LIST_OPS else convert(text)
+
+
+def _changed_name(text: str) -> str:
+    """"статус" or "status" → "status" (history's names for what a change changed)."""
+    text = text.strip()
+    for name, label in HISTORY_LABELS.items():
+        if text.casefold() in (name, str(label).casefold()):
+            return name
+    return text
 
 
 def _hours(text: str) -> float | str:
@@ -116,6 +129,8 @@ def condition_text(field: str, op: str, value: Any) -> str:
     if value is None:
         return ""
     items = value if isinstance(value, list) else [value]
+    if field == "changed":
+        return ", ".join(str(HISTORY_LABELS.get(v, v)) for v in items)
     if field in NAMED:
         items = [_name(field, v) for v in items]
     elif field in CHOICES:
