@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpwire.automation import mailings
 from helpwire.automation.models import Mailing, ReplyTemplate
 from helpwire.conversations.tasks import deliver_message
 from helpwire.core.actors import Actor
@@ -66,6 +67,8 @@ def test_it_mails_500_people_one_by_one_and_brings_an_answer_back_tagged(
     assert all(len(m.rcpt_tos) == 1 and m.message["Cc"] is None and m.message["Bcc"] is None
                and m.message["To"] == m.rcpt_tos[0] for m in got)
     assert all(m.message["Precedence"] == "bulk" for m in got)
+    mailing = Mailing.objects.get()
+    assert mailings.deliveries([mailing]) == {mailing.pk: {"sent": 500}}
 
     # Out of every queue and of statistics until somebody answers.
     counts = queues.counts(supervisor)

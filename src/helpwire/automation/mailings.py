@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
@@ -33,7 +34,7 @@ from helpwire.conversations.rendering import render, variables
 from helpwire.core.actors import Actor
 from helpwire.tickets import bulk
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.models import BulkJob, BulkJobItem, Ticket
+from helpwire.tickets.models import BulkJob, BulkJobItem, Message, MessageKind, Ticket
 
 MAILING_JOB = "mailing"
 MAX_RECIPIENTS = 10_000
@@ -121,6 +122,24 @@ def start_mailing(*, agent: Agent, name: str, template: ReplyTemplate, channel: 
                     "per_minute": settings.HELPWIRE_MAILING_PER_MINUTE})
         mailing.save(update_fields=["job"])
     return mailing
+
+
+def deliveries(mailings: list[Mailing]) -> dict[int, dict[str, int]]:
+    """For each mailing, its copies by delivery state (queued, sent, failed): one query."""
+    jobs = {m.job_id: m.pk for m in mailings if m.job_id}
+    if not jobs:
+        return {}
+    job_of = Subquery(BulkJobItem.objects.filter(job_id__in=list(jobs),
+                                                 ticket_id=OuterRef("ticket_id"))
+                      .values("job_id")[:1])
+    rows = (Message.objects.filter(kind=MessageKind.OUTBOUND, ticket_id__in=BulkJobItem.objects
+                                   .filter(job_id__in=list(jobs)).values("ticket_id"))
+            .annotate(job=job_of).values("job", "delivery_state").annotate(n=Count("pk"))
+            .order_by())
+    out: dict[int, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(jobs[row["job"]], {})[row["delivery_state"]] = row["n"]
+    return out
 
 
 @bulk.item_handler(MAILING_JOB)

@@ -24,9 +24,12 @@ SHOWN = 50
 @agent_view(SEND)
 def mailing_list(request: HttpRequest) -> HttpResponse:
     form = MailingForm(request.POST or None)
-    context = {"form": form, "mailings": Mailing.objects.select_related(
-        "job", "channel", "group", "created_by")[:SHOWN],
-        "tags": Tag.objects.order_by("path").values_list("path", flat=True)}
+    shown = list(Mailing.objects.select_related("job", "channel", "group", "created_by")[:SHOWN])
+    sent = mailings.deliveries(shown)
+    for m in shown:
+        m.delivered = sent.get(m.pk, {})  # type: ignore[attr-defined]
+    context = {"form": form, "mailings": shown,
+               "tags": Tag.objects.order_by("path").values_list("path", flat=True)}
     if request.method != "POST":
         return screen(request, "mailings.html", "mailings", context)
     if not form.is_valid():
@@ -55,6 +58,7 @@ def mailing_progress(request: HttpRequest, pk: int) -> HttpResponse:
     mailing = Mailing.objects.select_related("job").filter(pk=pk).first()
     if mailing is None:
         raise Http404
+    mailing.delivered = mailings.deliveries([mailing]).get(mailing.pk, {})  # type: ignore[attr-defined]
     return page(request, "workspace/settings/_mailing_progress.html", {"m": mailing})
 
 
