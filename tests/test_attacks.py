@@ -17,6 +17,7 @@ from helpwire.accounts.models import ApiToken
 from helpwire.automation.models import ReplyTemplate, Rule
 from helpwire.calendars.models import Calendar
 from helpwire.connectors.types import InboundAttachment
+from helpwire.sla.models import SlaPolicy
 from helpwire.tickets.bulk import start as start_bulk
 from helpwire.tickets.models import BulkJob, Change, Message, Tag, Ticket
 from helpwire.workspace.models import SavedView
@@ -134,13 +135,15 @@ def test_it_answers_404_or_403_to_every_api_call_on_another_groups_objects(
     calendar = Calendar.objects.create(name="Офис", week={"mon": [["09:00", "18:00"]]})
     rule = Rule.objects.create(name="Правило", events=["ticket.created"],
                                actions=[{"type": "spam"}])
+    policy = SlaPolicy.objects.create(name="Поддержка", targets={"medium": {
+        "first_response": 3600}})
     ids = {"ticket_id": victim["ticket"].pk, "client_id": victim["client"].pk,
            "identity_id": victim["client"].identities.get().pk, "calendar_id": calendar.pk,
            "group_id": victim["ticket"].group_id, "rule_id": rule.pk,
            "template_id": victim["template"].pk, "job_id": victim["job"].pk,
-           "mailing_id": 1}
+           "mailing_id": 1, "policy_id": policy.pk}
     # Company-wide reference data every agent may read (working hours are no group's secret).
-    shared_reads = {f"/api/v1/calendars/{calendar.pk}"}
+    shared_reads = {f"/api/v1/calendars/{calendar.pk}", f"/api/v1/sla-policies/{policy.pk}"}
     calls = []
     for path, item in spec["paths"].items():
         params = re.findall(r"{(\w+)}", path)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "helpwire.conversations",
     "helpwire.mail",
     "helpwire.search",
+    "helpwire.sla",
     "helpwire.automation",
     "helpwire.workspace",
     "helpwire.demo",

@@ -28,6 +28,8 @@ from helpwire.api.schemas import (
 )
 from helpwire.calendars import actions, inputs
 from helpwire.calendars.models import Calendar
+from helpwire.sla import actions as sla_actions
+from helpwire.sla.models import SlaPolicy
 
 router = Router(tags=["calendars"])
 MANAGE = "settings.manage"
@@ -105,14 +107,21 @@ def delete_calendar(request: HttpRequest, calendar_id: Id) -> Any:
 
 
 @router.patch("/groups/{group_id}", response={200: GroupOut, **ERRORS},
-              summary="Set a group's working-hours calendar (null: the company default)")
+              summary="Set a group's working-hours calendar and SLA policy (null: the defaults)")
 def patch_group(request: HttpRequest, group_id: Id, payload: GroupPatch) -> Any:
     _admin(request)
     group = get_object_or_404(Group, pk=group_id)
-    if "calendar_id" in payload.dict(exclude_unset=True):
-        if payload.calendar_id is not None:
-            get_object_or_404(Calendar, pk=payload.calendar_id)
-        group.calendar_id = payload.calendar_id
-        group.save(update_fields=["calendar"])
+    sent = payload.dict(exclude_unset=True)
+    with transaction.atomic():
+        if "calendar_id" in sent:
+            if payload.calendar_id is not None:
+                get_object_or_404(Calendar, pk=payload.calendar_id)
+            group.calendar_id = payload.calendar_id
+            group.save(update_fields=["calendar"])
+        if "sla_policy_id" in sent:
+            policy = (get_object_or_404(SlaPolicy, pk=payload.sla_policy_id)
+                      if payload.sla_policy_id is not None else None)
+            sla_actions.set_group_policy(group=group, policy=policy)
     return {"id": group.pk, "name": group.name, "description": group.description,
-            "calendar_id": group.calendar_id}
+            "calendar_id": group.calendar_id,
+            "sla_policy_id": sla_actions.group_policy_ids([group.pk]).get(group.pk)}

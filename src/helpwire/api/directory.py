@@ -11,6 +11,7 @@ from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent, Group
 from helpwire.api.auth import agent_of
 from helpwire.api.schemas import ERRORS, AgentOut, FieldOut, GroupOut, TagIn, TagOut
+from helpwire.sla import actions as sla_actions
 from helpwire.tickets import tags
 from helpwire.tickets.models import CustomField, Tag
 
@@ -38,9 +39,11 @@ def create_tag(request: HttpRequest, payload: TagIn) -> Any:
 @router.get("/groups", response={200: list[GroupOut], **ERRORS})
 def list_groups(request: HttpRequest) -> Any:
     agent_of(request)
+    groups = list(Group.objects.order_by("name"))
+    policies = sla_actions.group_policy_ids([g.pk for g in groups])
     return [{"id": g.pk, "name": g.name, "description": g.description,
-             "calendar_id": g.calendar_id}
-            for g in Group.objects.order_by("name")]
+             "calendar_id": g.calendar_id, "sla_policy_id": policies.get(g.pk)}
+            for g in groups]
 
 
 @router.get("/agents", response={200: list[AgentOut], **ERRORS})

@@ -282,6 +282,7 @@ class GroupOut(Schema):
     name: str
     description: str
     calendar_id: int | None  # null: the company's default calendar
+    sla_policy_id: int | None = None  # null: the default SLA policy
 
 
 class AgentOut(Schema):
@@ -358,6 +359,42 @@ class CalendarOut(Schema):
 
 class GroupPatch(Schema):
     calendar_id: Id | None = None
+    sla_policy_id: Id | None = None
+
+
+# --- SLA [SL1 SL2] -----------------------------------------------------------------------------
+
+class SlaPolicyIn(Schema):
+    name: Short
+    calendar_id: Id | None = None  # null: round the clock
+    # {"medium": {"first_response": 3600, "next_response": 7200, "resolution": 86400}}: seconds
+    # of working time; a missing metric has no target.
+    targets: dict[str, dict[str, int | None]]
+    warning_seconds: int = 900
+    pause_on: list[str] = Field(default_factory=lambda: ["pending", "on_hold"])
+    notes_count: bool = False
+    is_default: bool | None = None
+
+
+class SlaPolicyPatch(Schema):
+    name: Short | None = None
+    calendar_id: Id | None = None
+    targets: dict[str, dict[str, int | None]] | None = None
+    warning_seconds: int | None = None
+    pause_on: list[str] | None = None
+    notes_count: bool | None = None
+    is_default: bool | None = None
+
+
+class SlaPolicyOut(Schema):
+    id: int
+    name: str
+    calendar_id: int | None
+    targets: dict[str, dict[str, int]]
+    warning_seconds: int
+    pause_on: list[str]
+    notes_count: bool
+    is_default: bool
 
 
 # --- rules [AU1] -------------------------------------------------------------------------------

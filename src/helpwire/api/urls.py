@@ -10,6 +10,7 @@ from helpwire.api import (
     jobs,
     mailings,
     rules,
+    sla,
     templates,
     tickets,
 )
@@ -34,5 +35,6 @@ api.add_router("", rules.router)
 api.add_router("", templates.router)
 api.add_router("", jobs.router)
 api.add_router("", mailings.router)
+api.add_router("", sla.router)
 
 urlpatterns = api.urls

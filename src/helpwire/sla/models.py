@@ -1,0 +1,58 @@
+"""SLA policies and which group uses which [SL1 SL2]."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+METRICS = ("first_response", "next_response", "resolution")
+PAUSABLE = ("pending", "on_hold")
+
+
+class SlaPolicy(models.Model):
+    """Targets per priority for first response, next response and resolution, in working
+    seconds of ``calendar`` (none: round the clock). The JSON shapes are the API's
+    (``sla.inputs`` checks them)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    calendar = models.ForeignKey(
+        "calendars.Calendar", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="sla_policies", verbose_name=_("working hours"),
+        help_text=_("Empty: round the clock, every day."))
+    # {"medium": {"first_response": 3600, "next_response": 7200, "resolution": 86400}, …}
+    targets = models.JSONField(_("targets"), default=dict)
+    warning_seconds = models.PositiveIntegerField(_("warn this long before"), default=900)
+    pause_on = models.JSONField(_("paused while"), default=list)
+    notes_count = models.BooleanField(_("private notes count as a response"), default=False)
+    # The policy of tickets in groups without their own.
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["is_default"],
+                                               condition=Q(is_default=True),
+                                               name="sla_one_default_policy")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def target(self, priority: str, metric: str) -> int | None:
+        value = (self.targets or {}).get(priority, {}).get(metric)
+        return int(value) if value else None
+
+
+class GroupPolicy(models.Model):
+    """A group's own policy (the sla app keeps it, so accounts need not know SLA exists)."""
+
+    group = models.OneToOneField("accounts.Group", primary_key=True, on_delete=models.CASCADE,
+                                 related_name="sla")
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="group_links")
+
+    def __str__(self) -> str:
+        return f"{self.group_id} → {self.policy_id}"
