@@ -78,8 +78,9 @@ def test_reply_with_a_template(alina: Page, server: Server, shot: Shot):
     page.click("#template-open")
     picker = page.locator("#templates .picker")
     expect(picker).to_be_visible()
-    # The shipped auto-reply templates sit in their own section.
-    expect(picker.locator("summary")).to_have_text(["Автоответы", "Приветствия", "Финансы"])
+    # The shipped auto-reply and silent-client templates sit in their own sections.
+    expect(picker.locator("summary")).to_have_text([
+        "Автоответы", "Молчащий клиент", "Приветствия", "Финансы"])
     shot(page, "templates")
     picker.get_by_role("button", name="Обращение принято").click()
     expect(picker).to_have_count(0)

@@ -20,6 +20,8 @@ from helpwire.automation.models import ReplyTemplate
 from helpwire.calendars.models import Calendar
 from helpwire.connectors.models import Channel
 from helpwire.conversations import rendering
+from helpwire.sla import actions as sla_actions
+from helpwire.sla.models import SlaPolicy
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.actions import SETTABLE_STATUSES
 from helpwire.tickets.models import (
@@ -190,11 +192,17 @@ class GroupForm(forms.Form):
         queryset=Calendar.objects.all(), required=False, label=_("Working hours"),
         empty_label=_("The company default"),
         help_text=_("Deadlines and working-hours rules of this group's tickets count by it."))
+    sla_policy = forms.ModelChoiceField(
+        queryset=SlaPolicy.objects.all(), required=False, label=_("SLA policy"),
+        empty_label=_("The default policy"),
+        help_text=_("A ticket moved to this group switches to it, counted from the start."))
 
     def __init__(self, *args: Any, group: Group | None = None, **kwargs: Any) -> None:
         if group is not None:
-            kwargs.setdefault("initial", {"name": group.name, "description": group.description,
-                                          "calendar": group.calendar_id})
+            kwargs.setdefault("initial", {
+                "name": group.name, "description": group.description,
+                "calendar": group.calendar_id,
+                "sla_policy": sla_actions.group_policy_ids([group.pk]).get(group.pk)})
         super().__init__(*args, **kwargs)
         self.group = group
 

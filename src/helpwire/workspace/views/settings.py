@@ -26,6 +26,7 @@ from helpwire.accounts.actions import create_agent, disable_agent, enable_agent,
 from helpwire.accounts.models import Agent, Group
 from helpwire.automation.models import ReplyTemplate
 from helpwire.connectors.models import Channel
+from helpwire.sla import actions as sla_actions
 from helpwire.tickets.models import IN_WORK, CustomField, Tag, Ticket
 from helpwire.workspace.settings_forms import (
     AgentCreateForm,
@@ -33,7 +34,12 @@ from helpwire.workspace.settings_forms import (
     ChannelAccessForm,
     GroupForm,
 )
-from helpwire.workspace.views import settings_catalog, settings_hours, settings_rules
+from helpwire.workspace.views import (
+    settings_catalog,
+    settings_hours,
+    settings_rules,
+    settings_sla,
+)
 from helpwire.workspace.views.common import actor, agent_view, error_text, viewer
 from helpwire.workspace.views.settings_catalog import MANAGE, invalid, screen
 
@@ -183,6 +189,8 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 group.description = form.cleaned_data["description"]
                 group.calendar = form.cleaned_data["calendar"]
                 group.save(update_fields=["name", "description", "calendar"])
+                sla_actions.set_group_policy(group=group,
+                                             policy=form.cleaned_data["sla_policy"])
             messages.success(request, _("Group “%(name)s” saved.") % {"name": group.name})
             return redirect("workspace:settings_groups")
         return invalid(request, "group_edit.html", "groups", context)
@@ -231,4 +239,5 @@ urlpatterns: list[URLPattern] = [
     *settings_catalog.urlpatterns,
     *settings_hours.urlpatterns,
     *settings_rules.urlpatterns,
+    *settings_sla.urlpatterns,
 ]
