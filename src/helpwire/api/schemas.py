@@ -169,6 +169,9 @@ class TicketOut(Schema):
     merged_into_id: int | None
     previous_id: int | None
     archived: bool = False
+    # The ticket's SLA clocks [SL2]: {"policy": {"id", "name", "source"}, "first_response":
+    # {"due_at", "state", "remaining_s", "met_at"} | null, "next_response", "resolution"}
+    sla: dict[str, Any] | None = None
     last_client_message_at: datetime | None = None
     last_agent_message_at: datetime | None = None
     status_changed_at: datetime | None = None

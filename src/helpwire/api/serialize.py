@@ -9,6 +9,7 @@ from helpwire.accounts.models import Agent
 from helpwire.accounts.permissions import may_see_contacts
 from helpwire.clients.models import Client
 from helpwire.core.actors import ActorFields
+from helpwire.sla import tracking
 from helpwire.tickets.models import Attachment, Message, Ticket
 
 
@@ -46,8 +47,16 @@ def client(client: Client, *, viewer: Agent) -> dict[str, Any]:
     }
 
 
-def ticket(t: Ticket, *, tags: list[str] | None = None) -> dict[str, Any]:
+_FETCH: Any = object()
+
+
+def ticket(t: Ticket, *, tags: list[str] | None = None, sla: Any = _FETCH,
+           specs: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """``sla``: the ticket's clocks row when the caller read a page of them at once
+    (``tracking.rows_for``), else it is read here."""
+    row = tracking.rows_for([t.pk]).get(t.pk) if sla is _FETCH else sla
     return {
+        "sla": tracking.api_block(t, row, specs=specs),
         "id": t.pk, "number": t.number, "subject": t.subject, "status": t.status,
         "priority": t.priority, "type": t.type,
         "channel": {"id": t.channel.pk, "name": t.channel.name, "kind": t.channel.kind},

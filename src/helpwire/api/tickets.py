@@ -34,6 +34,7 @@ from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.conversations import ingest
 from helpwire.core.actors import Actor
 from helpwire.search.query import search
+from helpwire.sla import tracking
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.filters import TicketFilter, parse_field_params
@@ -88,12 +89,19 @@ def list_tickets(request: HttpRequest, query: Query[TicketQuery]) -> Any:
         qs = selectors.ticket_queryset(viewer=viewer, filters=filters)
         hits = search(q=query.q, queryset=qs.select_related(*selectors.LIST_RELATED)
                       .prefetch_related("tags"), limit=query.limit)
-        return {"items": [serialize.ticket(h.ticket) for h in hits], "next_cursor": None,
-                "hits": [{"ticket": serialize.ticket(h.ticket), "snippet": h.snippet,
+        clocks = tracking.rows_for([h.ticket.pk for h in hits])
+        specs: dict[Any, Any] = {}
+        return {"items": [serialize.ticket(h.ticket, sla=clocks.get(h.ticket.pk), specs=specs)
+                          for h in hits], "next_cursor": None,
+                "hits": [{"ticket": serialize.ticket(h.ticket, sla=clocks.get(h.ticket.pk),
+                                                     specs=specs), "snippet": h.snippet,
                           "score": h.score} for h in hits]}
     page = selectors.ticket_page(viewer=viewer, filters=filters, cursor=query.cursor,
                                  limit=query.limit, sort=query.sort)
-    return {"items": [serialize.ticket(t) for t in page.items], "next_cursor": page.next_cursor}
+    clocks = tracking.rows_for([t.pk for t in page.items])
+    calendars: dict[Any, Any] = {}
+    return {"items": [serialize.ticket(t, sla=clocks.get(t.pk), specs=calendars)
+                      for t in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post("/tickets", response={201: TicketDetailOut, **ERRORS}, summary="Create a ticket")

@@ -33,13 +33,14 @@ from helpwire.automation.models import Outcome, Rule, RuleFiring, RuleMode
 from helpwire.core import events
 from helpwire.core.actors import ActorKind
 from helpwire.core.models import Event
+from helpwire.sla.tracking import SLA_BREACHED, SLA_CHANGED, SLA_WARNING
 from helpwire.tickets.locks import lock_ticket
 from helpwire.tickets.models import Message, MessageKind, Ticket
 
 logger = logging.getLogger("helpwire.rules")
 
 EVENTS = ("ticket.created", "message.received", "reply.sent", "note.added", "ticket.changed",
-          "reminder.fired")
+          "reminder.fired", SLA_WARNING, SLA_BREACHED, SLA_CHANGED)
 MAX_DEPTH = 10
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("rule_depth", default=0)
 # Firings done so far in this context: a change that set off more rules shows here.
@@ -80,6 +81,23 @@ def _changed(event: Event) -> None:
 @events.in_transaction(events.REMINDER_FIRED, order=50)
 def _reminder(event: Event) -> None:
     run(event="reminder.fired", ticket_id=event.ticket_id)
+
+
+@events.in_transaction(SLA_WARNING, SLA_BREACHED, SLA_CHANGED, order=50)
+def _sla(event: Event) -> None:
+    """A deadline near or passed, or a policy changed: the placeholders {{sla.metric}},
+    {{sla.due_at}} and {{sla.remaining}} carry the clock it is about."""
+    p = event.payload
+    remaining = p.get("remaining_s")
+    extra = {"sla.metric": str(p.get("metric") or ""), "sla.due_at": str(p.get("due_at") or ""),
+             "sla.remaining": "" if remaining is None else _duration(int(remaining))}
+    run(event=event.kind, ticket_id=event.ticket_id, extra=extra)
+
+
+def _duration(seconds: int) -> str:
+    sign = "-" if seconds < 0 else ""
+    minutes = abs(seconds) // 60
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
 
 
 # The enabled rules, read once for a whole chain of events: a rule's change is itself an
@@ -128,7 +146,8 @@ def rules_for(event: str, enabled: list[Rule] | None = None) -> list[Rule]:
 
 def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
         message: Message | None = None, changes: dict[str, Any] | None = None,
-        rules: list[Rule] | None = None) -> list[RuleFiring]:
+        rules: list[Rule] | None = None, extra: dict[str, str] | None = None
+        ) -> list[RuleFiring]:
     """Run the enabled rules for ``event`` on one ticket, in the caller's transaction."""
     if ticket_id is None:
         return []
@@ -141,14 +160,15 @@ def run(*, event: str, ticket_id: int | None, ticket: Ticket | None = None,
     held = _held.set(enabled) if _held.get() is None and enabled is not None else None
     try:
         return _run(event=event, ticket_id=ticket_id, ticket=ticket, message=message,
-                    changes=changes, rules=rules)
+                    changes=changes, rules=rules, extra=extra)
     finally:
         if held is not None:
             _held.reset(held)
 
 
 def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message | None,
-         changes: dict[str, Any] | None, rules: list[Rule]) -> list[RuleFiring]:
+         changes: dict[str, Any] | None, rules: list[Rule],
+         extra: dict[str, str] | None = None) -> list[RuleFiring]:
     depth = _depth.get()
     if depth >= MAX_DEPTH:
         logger.warning("rules: chain on ticket %s stopped at depth %s (%s)", ticket_id, depth,
@@ -180,7 +200,8 @@ def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message 
                     # the ticket's is taken here too, to keep the order whatever the caller.
                     target = lock_ticket(ticket_id) if _routes(rule) else facts.ticket
                     before = _fired.get()
-                    done, after = rule_actions.apply(rule, target, message=message)
+                    done, after = rule_actions.apply(rule, target, message=message,
+                                                     extra=extra)
                     if _fired.get() != before:
                         after = None  # rules its change set off changed the ticket again
             except (ValidationError, PermissionDenied, DatabaseError) as e:

@@ -54,11 +54,12 @@ def _http(rule: Rule, ticket: Ticket, action: dict[str, Any],
 
 
 def send(*, rule: Rule, ticket: Ticket, action: dict[str, Any],
-         message: Message | None) -> dict[str, Any]:
+         message: Message | None, extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Do one sending action; returns its line for the firing log."""
     within = timedelta(seconds=int(action.get("answer_within") or
                                    DEFAULT_ANSWER_WITHIN.total_seconds()))
-    values = variables(ticket=ticket, agent=None, message=message, answer_within=within)
+    values = variables(ticket=ticket, agent=None, message=message, answer_within=within,
+                       extra=extra)
     if action["type"] == "http_request":
         return _http(rule, ticket, action, values)
     if action["type"] == "send_email":

@@ -82,8 +82,8 @@ def _assignment(rule: Rule, action: dict[str, Any], ticket: Ticket) -> dict[str,
     return out
 
 
-def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None
-          ) -> tuple[list[dict[str, Any]], Ticket | None]:
+def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None,
+          extra: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], Ticket | None]:
     """Do the rule's actions on the ticket (the caller holds its lock); returns what was
     done, for the log, and the ticket as it is now when that is known without reading it
     again. ``message`` is the one that set the rule off (its text, its sender, whether a
@@ -139,7 +139,8 @@ def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None
     for action in notify:
         _notify(rule, ticket, action)
     for action in later:
-        done.append(outbound.send(rule=rule, ticket=ticket, action=action, message=message))
+        done.append(outbound.send(rule=rule, ticket=ticket, action=action, message=message,
+                                  extra=extra))
     # The ticket as update_ticket left it, when nothing else wrote to it since.
     return done, ticket if not (notes or later) else None
 

@@ -45,6 +45,9 @@ VARIABLES: list[tuple[str, str | Promise]] = [
     ("message.text", _("the text of the message that set the rule off")),
     ("changes", _("what changed, one line each")),
     ("answer_by", _("when we promise to answer, by the group's working hours")),
+    ("sla.metric", _("the SLA target a warning or breach is about")),
+    ("sla.due_at", _("that target's deadline")),
+    ("sla.remaining", _("the working time left (negative: over)")),
 ]
 NAMES = {name for name, _label in VARIABLES}
 # How long an answer is promised within, in working time, until an SLA policy says otherwise.
@@ -71,7 +74,8 @@ def _first_name(name: str) -> str:
 
 def variables(*, ticket: Ticket, agent: Agent | None, message: Message | None = None,
               changes: dict[str, Any] | None = None, now: datetime | None = None,
-              answer_within: timedelta = DEFAULT_ANSWER_WITHIN) -> dict[str, str]:
+              answer_within: timedelta = DEFAULT_ANSWER_WITHIN,
+              extra: dict[str, str] | None = None) -> dict[str, str]:
     client = ticket.client
     contacts: dict[str, str] = {}
     for kind, value in (Identity.objects.filter(client=client, kind__in=[
@@ -94,6 +98,7 @@ def variables(*, ticket: Ticket, agent: Agent | None, message: Message | None = 
         "agent.name": agent.name if agent else "",
         "message.text": message.body_text if message is not None else "",
         "changes": "\n".join(f"{k}: {_pair(v)}" for k, v in (changes or {}).items()),
+        **(extra or {}),
     }
     return _Values(values, lazy)
 

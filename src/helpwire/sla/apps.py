@@ -6,3 +6,7 @@ class SlaConfig(AppConfig):
     name = "helpwire.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        # Registers the clocks' in-transaction hooks and timer handlers.
+        from helpwire.sla import tracking  # noqa: F401

@@ -56,3 +56,48 @@ class GroupPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} → {self.policy_id}"
+
+
+class Source(models.TextChoices):
+    GROUP = "group", _("the group's policy")
+    DEFAULT = "default", _("the default policy")
+    RULE = "rule", _("set by a rule")
+    MANUAL = "manual", _("set by hand")
+
+
+class TicketSla(models.Model):
+    """One ticket's clocks [SL2]. Each metric keeps when its clock started and when it was
+    met; pauses are kept once for all (a ticket pending stops every clock). What the API
+    shows — due, remaining, state — is derived by ``sla.clock`` from these and the policy;
+    ``due_at`` (the nearest deadline of a running clock) and ``breached`` are stored for
+    the lists, the Overdue queue and sorting by "next due"."""
+
+    ticket = models.OneToOneField("tickets.Ticket", primary_key=True, on_delete=models.CASCADE,
+                                  related_name="sla")
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.DEFAULT)
+    pauses = models.JSONField(default=list, blank=True)  # [[start, end or null], …] ISO
+    first_response_start = models.DateTimeField(null=True, blank=True)
+    first_response_met_at = models.DateTimeField(null=True, blank=True)
+    # The current next-response cycle: from the client's first unanswered message after an
+    # answer to the reply that answers it.
+    next_response_start = models.DateTimeField(null=True, blank=True)
+    next_response_met_at = models.DateTimeField(null=True, blank=True)
+    resolution_start = models.DateTimeField(null=True, blank=True)
+    resolution_met_at = models.DateTimeField(null=True, blank=True)
+    # Warnings and breaches already announced in the current cycle of each metric
+    # ({"first_response": {"warned": iso, "breached": iso}}), so each fires once.
+    marks = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    breached = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], condition=Q(due_at__isnull=False),
+                                name="sla_ticket_due"),
+                   models.Index(fields=["breached"], condition=Q(breached=True),
+                                name="sla_ticket_breached")]
+
+    def __str__(self) -> str:
+        return f"SLA of {self.ticket_id}"

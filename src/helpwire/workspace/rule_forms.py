@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "ticket.created": _("a ticket is created"), "message.received": _("the client writes again"),
     "reply.sent": _("an agent replies"), "note.added": _("an agent adds a note"),
     "ticket.changed": _("the ticket changes"), "reminder.fired": _("a reminder fires"),
+    "sla.warning": _("an SLA deadline is near"), "sla.breached": _("an SLA deadline passed"),
+    "sla.changed": _("the SLA policy changes"),
 }
 OP_LABELS = {
     "word_forms": _("has a word, in any form"), "contains": _("contains"),

@@ -1,0 +1,313 @@
+"""Each ticket's SLA clocks, kept in step with what happens to it [SL2 SL4].
+
+In-transaction hooks on the bus (order 40: before the rules, so a rule sees the clocks of
+the event that set it off) move the clocks:
+
+* a new ticket starts first response and resolution under its group's policy, else the
+  default one;
+* a client writing after an answer starts a next-response cycle;
+* a human's public reply (a private note too when the policy says so) meets first response
+  and the running next response; automatic replies never do;
+* entering a pausing status (pending, on hold by default) opens a pause, leaving it closes
+  the pause; solving or closing meets resolution, reopening runs it on;
+* a change of group switches to the new group's policy when the policy came from the group
+  (measured from the original start: ``sla.clock`` reads the same history), and a change of
+  priority to the new targets.
+
+Then ``refresh`` stores ``due_at`` and ``breached`` (lists, the Overdue queue) and lays one
+warning and one breach timer per running clock (``sla.warning`` / ``sla.breach``), writing
+only those that moved. A timer that comes due re-reads the clock under the ticket's lock
+and announces the warning or the breach once per cycle (``marks``): ``sla.warning`` and
+``sla.breached`` events that rules act on. A clock met or paused in time announces nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from helpwire.calendars import schedule, selectors
+from helpwire.core import events, timers
+from helpwire.core.actors import Actor, ActorKind
+from helpwire.core.models import Event, Timer
+from helpwire.sla import clock as c
+from helpwire.sla.models import METRICS, GroupPolicy, SlaPolicy, Source, TicketSla
+from helpwire.tickets.models import FINISHED, MessageKind, Status, Ticket
+
+WARNING_TIMER, BREACH_TIMER = "sla.warning", "sla.breach"
+SLA_WARNING, SLA_BREACHED, SLA_CHANGED = "sla.warning", "sla.breached", "sla.changed"
+# Tickets without clocks: out of the flow, or a mailing's copy nobody answered.
+UNTRACKED = (*FINISHED, Status.MAILING)
+_ORDER = 40
+
+
+def policy_for(ticket: Ticket) -> tuple[SlaPolicy | None, str]:
+    """The group's own policy, else the default one."""
+    if ticket.group_id is not None:
+        own = GroupPolicy.objects.select_related("policy").filter(
+            group_id=ticket.group_id).first()
+        if own is not None:
+            return own.policy, Source.GROUP
+    return SlaPolicy.objects.filter(is_default=True).first(), Source.DEFAULT
+
+
+def spec_of(policy: SlaPolicy | None) -> schedule.Spec:
+    if policy is None or policy.calendar_id is None:
+        return schedule.ALWAYS  # a policy without a calendar counts round the clock
+    return selectors.spec_for(calendar_id=policy.calendar_id)
+
+
+def _pauses(row: TicketSla) -> tuple[c.Pause, ...]:
+    out = []
+    for begin, end in row.pauses or []:
+        b = parse_datetime(begin)
+        if b is not None:
+            out.append((b, parse_datetime(end) if end else None))
+    return c.normalise(out)
+
+
+def _store_pauses(row: TicketSla, pauses: tuple[c.Pause, ...]) -> None:
+    row.pauses = [[b.isoformat(), e.isoformat() if e else None] for b, e in pauses]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    clock: c.Clock
+    reading: c.Reading
+    warning_at: datetime | None  # when the warning window opens, while running
+
+
+def metrics(row: TicketSla, *, priority: str, now: datetime,
+            specs: dict[int | None, schedule.Spec] | None = None) -> dict[str, Metric | None]:
+    """Each metric's clock as it stands, or None where the policy has no target or the
+    clock has not started. ``specs`` memoises calendars over a page of tickets."""
+    policy = row.policy
+    key = policy.calendar_id if policy is not None else None
+    if specs is not None and key in specs:
+        spec = specs[key]
+    else:
+        spec = spec_of(policy)
+        if specs is not None:
+            specs[key] = spec
+    pauses = _pauses(row)
+    out: dict[str, Metric | None] = {}
+    for name in METRICS:
+        target = policy.target(priority, name) if policy is not None else None
+        start = getattr(row, f"{name}_start")
+        if target is None or start is None:
+            out[name] = None
+            continue
+        clock = c.Clock(start=start, target_s=target, met_at=getattr(row, f"{name}_met_at"),
+                        pauses=tuple(p for p in pauses if p[1] is None or p[1] > start))
+        reading = c.read(spec, clock, now, warning_s=policy.warning_seconds if policy else 0)
+        warning_at = None
+        if reading.due_at is not None and policy is not None:
+            early = c.Clock(start=start, target_s=max(0, target - policy.warning_seconds),
+                            pauses=clock.pauses)
+            warning_at = c.due_at(spec, early)
+        out[name] = Metric(name, clock, reading, warning_at)
+    return out
+
+
+def refresh(row: TicketSla, ticket: Ticket, *, now: datetime | None = None,
+            keep: int | None = None) -> None:
+    """Store the nearest deadline and the breach flag; lay the timers that moved."""
+    now = now or timezone.now()
+    found = metrics(row, priority=ticket.priority, now=now) \
+        if ticket.status not in UNTRACKED else {}
+    running = [m for m in found.values() if m is not None and m.reading.due_at is not None]
+    row.due_at = min((m.reading.due_at for m in running if m.reading.due_at), default=None)
+    row.breached = any(m.reading.state == c.BREACHED for m in running)
+    row.updated_at = now
+    row.save()
+    wanted: dict[tuple[str, str], datetime] = {}
+    for m in running:
+        marks = (row.marks or {}).get(m.name, {})
+        if m.warning_at is not None and "warned" not in marks and "breached" not in marks:
+            wanted[(WARNING_TIMER, m.name)] = m.warning_at
+        if "breached" not in marks and m.reading.due_at is not None:
+            # A second past the deadline: "remaining" is then below zero.
+            wanted[(BREACH_TIMER, m.name)] = m.reading.due_at + timedelta(seconds=1)
+    have = {(t.kind, str(t.payload.get("metric"))): t for t in Timer.objects.filter(
+        kind__in=(WARNING_TIMER, BREACH_TIMER), ticket_id=ticket.pk, fired_at__isnull=True)}
+    stale = [t.pk for key, t in have.items() if key not in wanted and t.pk != keep]
+    if stale:
+        Timer.objects.filter(pk__in=stale).delete()
+    for (kind, metric), due in wanted.items():
+        timer = have.get((kind, metric))
+        if timer is None:
+            timers.schedule(kind=kind, due_at=due, ticket_id=ticket.pk,
+                            payload={"metric": metric})
+        elif timer.due_at != due:
+            Timer.objects.filter(pk=timer.pk).update(due_at=due, attempts=0)
+
+
+def _row(ticket: Ticket, *, start: datetime) -> TicketSla:
+    """The ticket's clocks; made now if it has none (``start``: its creation for a new
+    ticket, else this moment — a ticket from before any policy, or a mailing's copy that
+    was just answered, is not late for what happened before)."""
+    row = TicketSla.objects.select_related("policy").filter(ticket_id=ticket.pk).first()
+    if row is None:
+        policy, source = policy_for(ticket)
+        row = TicketSla(ticket_id=ticket.pk, policy=policy, source=source,
+                        first_response_start=start, resolution_start=start)
+    return row
+
+
+def _ticket(event: Event) -> Ticket | None:
+    held = events.held(event, "ticket")
+    if held is not None:
+        return held
+    return Ticket.objects.filter(pk=event.ticket_id).first() if event.ticket_id else None
+
+
+def _tracked(ticket: Ticket | None) -> bool:
+    if ticket is None or ticket.status in UNTRACKED:
+        return False
+    return SlaPolicy.objects.exists() or TicketSla.objects.filter(ticket_id=ticket.pk).exists()
+
+
+def _reset(row: TicketSla, metric: str) -> None:
+    marks = dict(row.marks or {})
+    marks.pop(metric, None)
+    row.marks = marks
+
+
+@events.in_transaction(events.MESSAGE_RECEIVED, order=_ORDER)
+def _received(event: Event) -> None:
+    ticket = _ticket(event)
+    if not _tracked(ticket):
+        return
+    assert ticket is not None
+    message = events.held(event, "message")
+    at = message.created_at if message is not None else event.created_at
+    row = _row(ticket, start=ticket.created_at if event.payload.get("new_ticket") else at)
+    if not event.payload.get("new_ticket") and row.first_response_met_at is not None \
+            and row.next_response_start is None:
+        row.next_response_start, row.next_response_met_at = at, None
+        _reset(row, "next_response")
+    refresh(row, ticket)
+
+
+@events.in_transaction(events.MESSAGE_ADDED, order=_ORDER)
+def _added(event: Event) -> None:
+    if event.actor_kind != ActorKind.AGENT:
+        return  # rules' and the system's messages are nobody's answer
+    ticket = _ticket(event)
+    message = events.held(event, "message")
+    if not _tracked(ticket) or message is None or (message.meta or {}).get("automatic"):
+        return
+    assert ticket is not None
+    row = _row(ticket, start=message.created_at)
+    public = message.kind == MessageKind.OUTBOUND
+    if not public and not (row.policy is not None and row.policy.notes_count):
+        return
+    at = message.created_at
+    if row.first_response_met_at is None:
+        row.first_response_met_at = at
+    if row.next_response_start is not None:
+        row.next_response_met_at, row.next_response_start = at, None
+        _reset(row, "next_response")
+    refresh(row, ticket)
+
+
+@events.in_transaction(events.TICKET_CHANGED, order=_ORDER)
+def _changed(event: Event) -> None:
+    changes: dict[str, Any] = event.payload.get("changes") or {}
+    if not {"status", "group", "priority"} & set(changes) or event.ticket_id is None:
+        return
+    ticket = Ticket.objects.filter(pk=event.ticket_id).first()
+    if ticket is None:
+        return
+    row = TicketSla.objects.select_related("policy").filter(ticket_id=ticket.pk).first()
+    if row is None:
+        if not _tracked(ticket):
+            return
+        row = _row(ticket, start=event.created_at)
+    now = event.created_at
+    if "status" in changes:
+        _status(row, old=changes["status"][0], new=ticket.status, at=now)
+    if "group" in changes and row.source in (Source.GROUP, Source.DEFAULT):
+        policy, source = policy_for(ticket)
+        if policy != row.policy:
+            old = row.policy
+            row.policy, row.source = policy, source
+            events.emit(SLA_CHANGED, actor=Actor.system("sla"), ticket_id=ticket.pk,
+                        old_policy_id=old.pk if old else None,
+                        new_policy_id=policy.pk if policy else None, source=source)
+    refresh(row, ticket)
+
+
+def _status(row: TicketSla, *, old: str, new: str, at: datetime) -> None:
+    pause_on = set(row.policy.pause_on if row.policy is not None else [])
+    pauses = list(_pauses(row))
+    if new in pause_on and old not in pause_on:
+        pauses.append((at, None))
+    elif old in pause_on and new not in pause_on and pauses and pauses[-1][1] is None:
+        pauses[-1] = (pauses[-1][0], at)
+    _store_pauses(row, c.normalise(pauses))
+    if new in (Status.SOLVED, Status.CLOSED) and row.resolution_met_at is None:
+        row.resolution_met_at = at
+    elif old in (Status.SOLVED,) and new not in (Status.SOLVED, Status.CLOSED):
+        row.resolution_met_at = None  # reopened: resolution runs on from where it was
+        _reset(row, "resolution")
+
+
+def _fire(timer: Timer, *, mark: str, kind: str) -> None:
+    metric = str(timer.payload.get("metric"))
+    ticket = Ticket.objects.filter(pk=timer.ticket_id).first() if timer.ticket_id else None
+    row = TicketSla.objects.select_related("policy").filter(ticket_id=timer.ticket_id or 0).first()
+    if ticket is None or row is None or ticket.status in UNTRACKED or metric not in METRICS:
+        return
+    now = timezone.now()
+    m = metrics(row, priority=ticket.priority, now=now).get(metric)
+    marks = dict(row.marks or {})
+    done = marks.get(metric, {})
+    wanted = c.BREACHED if mark == "breached" else c.WARNING
+    if m is not None and m.reading.state == wanted and mark not in done:
+        marks[metric] = {**done, mark: now.isoformat()}
+        row.marks = marks
+        policy = row.policy
+        events.emit(kind, actor=Actor.system("sla"), ticket_id=ticket.pk, metric=metric,
+                    due_at=m.reading.due_at.isoformat() if m.reading.due_at else None,
+                    remaining_s=round(m.reading.remaining_s),
+                    policy_id=policy.pk if policy else None)
+    refresh(row, ticket, now=now, keep=timer.pk)
+
+
+@timers.handler(WARNING_TIMER)
+def _warn(timer: Timer) -> None:
+    _fire(timer, mark="warned", kind=SLA_WARNING)
+
+
+@timers.handler(BREACH_TIMER)
+def _breach(timer: Timer) -> None:
+    _fire(timer, mark="breached", kind=SLA_BREACHED)
+
+
+def rows_for(ticket_ids: list[int]) -> dict[int, TicketSla]:
+    """The clocks of a page of tickets, in one query."""
+    return {r.ticket_id: r for r in TicketSla.objects.select_related("policy")
+            .filter(ticket_id__in=ticket_ids)}
+
+
+def api_block(ticket: Ticket, row: TicketSla | None, *, now: datetime | None = None,
+              specs: dict[int | None, schedule.Spec] | None = None) -> dict[str, Any] | None:
+    """The ticket API's ``sla`` object: the policy and each metric's clock (null where the
+    policy sets no target or the clock has not started)."""
+    if row is None or row.policy is None:
+        return None
+    now = now or timezone.now()
+    found = metrics(row, priority=ticket.priority, now=now, specs=specs)
+    out: dict[str, Any] = {"policy": {"id": row.policy.pk, "name": row.policy.name,
+                                      "source": row.source}}
+    for name, m in found.items():
+        out[name] = None if m is None else {
+            "due_at": m.reading.due_at, "state": m.reading.state,
+            "remaining_s": round(m.reading.remaining_s), "met_at": m.clock.met_at}
+    return out

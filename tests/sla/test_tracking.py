@@ -1,0 +1,156 @@
+"""Each ticket's SLA clocks [SL2 SL4] with a controllable clock: Mobifitness's support (1 h,
+round the clock) and implementation (4 h, office hours) policies; reassignment switching the
+clock from the original start; a warning and a breach each announced once and acted on by a
+rule; a reply in time, a pending spell and automatic replies."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from helpwire.automation import actions as rule_actions
+from helpwire.automation import rule_inputs
+from helpwire.automation.models import RuleFiring
+from helpwire.conversations import reply
+from helpwire.core import timers
+from helpwire.core.actors import Actor
+from helpwire.core.models import Event
+from helpwire.sla import actions, inputs
+from helpwire.sla.models import TicketSla
+from helpwire.sla.tracking import api_block
+from helpwire.tickets.actions import update_ticket
+from helpwire.tickets.models import Message, MessageKind, Status
+from tests.automation.test_rule_sending import office
+
+MSK = ZoneInfo("Europe/Moscow")
+MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=MSK)
+
+
+def policy(name: str, *, minutes: int, calendar=None, **targets):
+    values = inputs.clean(name=name, calendar_id=calendar.pk if calendar else None,
+                          targets_value={"medium": {"first_response": minutes * 60, **targets}},
+                          warning_seconds=900, pause_on=["pending", "on_hold"],
+                          notes_count=False)
+    return actions.save_policy(policy=None, values=values)
+
+
+@pytest.fixture
+def mobifitness(support, claims):
+    """support: 1 h round the clock; claims plays implementation: 4 h in office hours."""
+    office(claims)
+    support_1h = policy("Поддержка 1 ч", minutes=60, next_response=120 * 60)
+    implementation = policy("Внедрение 4 ч", minutes=240, calendar=claims.calendar)
+    actions.set_group_policy(group=support, policy=support_1h)
+    actions.set_group_policy(group=claims, policy=implementation)
+    return {"support": support_1h, "implementation": implementation}
+
+
+def clocks(ticket, at):
+    ticket.refresh_from_db()
+    return api_block(ticket, TicketSla.objects.select_related("policy").get(ticket=ticket),
+                     now=at)
+
+
+def sweep(at):
+    with time_machine.travel(at, tick=False):
+        return timers.sweep()
+
+
+def test_it_starts_the_groups_clock_and_switches_it_on_reassignment(
+        inbound, agent, support, claims, mobifitness):
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Не проходит оплата", thread="m1",
+                         ticket_defaults={"group_id": support.pk}).ticket
+    sla = clocks(ticket, MONDAY + timedelta(minutes=30))
+    assert sla["policy"] == {"id": mobifitness["support"].pk, "name": "Поддержка 1 ч",
+                             "source": "group"}
+    assert sla["first_response"]["state"] == "running"
+    assert sla["first_response"]["remaining_s"] == 1800
+    assert sla["first_response"]["due_at"] == MONDAY + timedelta(hours=1)
+    assert sla["next_response"] is None  # no target until the client writes after an answer
+    with time_machine.travel(MONDAY + timedelta(minutes=30), tick=False):
+        update_ticket(ticket=ticket, actor=Actor.of_agent(agent), group=claims)
+    sla = clocks(ticket, MONDAY + timedelta(minutes=30))
+    assert sla["policy"]["name"] == "Внедрение 4 ч"
+    # Four office hours (9–18) from the original 10:00 start, not from the move.
+    assert sla["first_response"]["due_at"] == datetime(2026, 12, 7, 14, 0, tzinfo=MSK)
+    changed = Event.objects.get(kind="sla.changed", ticket_id=ticket.pk)
+    assert changed.payload["new_policy_id"] == mobifitness["implementation"].pk
+
+
+def test_it_warns_then_breaches_once_each_and_a_rule_acts_on_both(inbound, support,
+                                                                   mobifitness):
+    rule_actions.create_rule(values=rule_inputs.clean(
+        name="Горит SLA", enabled=True, mode="event", events=["sla.warning", "sla.breached"],
+        conditions={}, actions=[{"type": "add_note", "text": "SLA"}], stop=False))
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Срочно", thread="m2", ticket_defaults={"group_id": support.pk}).ticket
+    for minutes in (40, 46, 50, 61, 70, 200):
+        sweep(MONDAY + timedelta(minutes=minutes))
+    kinds = list(Event.objects.filter(ticket_id=ticket.pk, kind__startswith="sla.")
+                 .order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["sla.warning", "sla.breached"]
+    warning = Event.objects.get(ticket_id=ticket.pk, kind="sla.warning")
+    assert warning.payload["metric"] == "first_response"
+    assert RuleFiring.objects.filter(ticket=ticket, outcome="done").count() == 2
+    sla = clocks(ticket, MONDAY + timedelta(minutes=70))
+    assert sla["first_response"]["state"] == "breached"
+    assert sla["first_response"]["remaining_s"] == -600
+    assert TicketSla.objects.get(ticket=ticket).breached
+
+
+def test_a_reply_in_time_meets_the_clock_and_nothing_fires(inbound, agent, support,
+                                                          mobifitness):
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Вопрос", thread="m3", ticket_defaults={"group_id": support.pk}).ticket
+    with time_machine.travel(MONDAY + timedelta(minutes=20), tick=False):
+        reply(ticket=ticket, actor=Actor.of_agent(agent), text="Смотрим")
+    for minutes in (50, 70, 300):
+        sweep(MONDAY + timedelta(minutes=minutes))
+    assert not Event.objects.filter(ticket_id=ticket.pk, kind__in=["sla.warning",
+                                                                   "sla.breached"]).exists()
+    sla = clocks(ticket, MONDAY + timedelta(hours=5))
+    assert sla["first_response"]["state"] == "met"
+    assert sla["first_response"]["met_at"] == MONDAY + timedelta(minutes=20)
+    # The client writes again: the next response is due within two hours of that.
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
+        inbound("А когда?", thread="m3")
+    sla = clocks(ticket, MONDAY + timedelta(hours=1, minutes=30))
+    assert sla["next_response"]["state"] == "running"
+    assert sla["next_response"]["remaining_s"] == 90 * 60
+
+
+def test_pending_pauses_the_clock_and_automatic_replies_are_no_answer(inbound, agent, support,
+                                                                     mobifitness):
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Вопрос", thread="m4", ticket_defaults={"group_id": support.pk}).ticket
+        reply(ticket=ticket, actor=Actor.rule("Автоответ", rule_id=None), text="Получили",
+              automatic=True)
+    with time_machine.travel(MONDAY + timedelta(minutes=10), tick=False):
+        update_ticket(ticket=ticket, actor=Actor.of_agent(agent), status=Status.ON_HOLD)
+    sla = clocks(ticket, MONDAY + timedelta(hours=5))
+    assert (sla["first_response"]["state"], sla["first_response"]["remaining_s"]) == (
+        "paused", 50 * 60)
+    sweep(MONDAY + timedelta(hours=5))
+    assert not Event.objects.filter(kind="sla.breached").exists()
+    with time_machine.travel(MONDAY + timedelta(hours=5), tick=False):
+        update_ticket(ticket=ticket, actor=Actor.of_agent(agent), status=Status.OPEN)
+    sla = clocks(ticket, MONDAY + timedelta(hours=5))
+    assert sla["first_response"]["due_at"] == MONDAY + timedelta(hours=5, minutes=50)
+    assert Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND).count() == 1
+
+
+def test_the_api_shows_the_clocks(inbound, agent, support, mobifitness):
+    from tests.api.conftest import Api
+
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Вопрос", thread="m5", ticket_defaults={"group_id": support.pk}).ticket
+    with time_machine.travel(MONDAY + timedelta(minutes=10), tick=False):
+        body = Api(agent).get(f"/tickets/{ticket.pk}").json()
+        listed = Api(agent).get("/tickets").json()["items"]
+    assert body["sla"]["first_response"]["remaining_s"] == 50 * 60
+    assert body["sla"]["resolution"] is None  # the policy sets no resolution target
+    assert listed[0]["sla"]["policy"]["source"] == "group"
