@@ -24,12 +24,13 @@ _ROLE_PERMS: dict[str, set[str]] = {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "settings.manage",
         "view.share", "queue.team", "tag.create", "agent.directory", "mention.outside",
-        "mailing.send",
+        "mailing.send", "sla.change",
     },
     Role.SUPERVISOR: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "view.share",
         "queue.team", "tag.create", "agent.directory", "mention.outside", "mailing.send",
+        "sla.change",
     },
     Role.AGENT: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",

@@ -234,6 +234,10 @@ class TicketPatch(Schema):
     add_tags: list[Short] = Field(default=[], max_length=50)
     remove_tags: list[Short] = Field(default=[], max_length=50)
     fields: dict[Short, Any] | None = None
+    # The ticket's SLA policy by hand (needs the role's "sla.change"; 403 otherwise), or
+    # "sla_policy": "group" back to its group's policy [SL3].
+    sla_policy_id: Id | None = None
+    sla_policy: Literal["group"] | None = None
     expected: TicketExpected | None = Field(
         default=None, description="The values you saw, for the attributes you change: if "
         "any of them changed meanwhile, nothing is written and the answer is 409.")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -34,7 +36,9 @@ from helpwire.connectors.types import InboundMessage, Sender
 from helpwire.conversations import ingest
 from helpwire.core.actors import Actor
 from helpwire.search.query import search
+from helpwire.sla import actions as sla_actions
 from helpwire.sla import tracking
+from helpwire.sla.models import SlaPolicy, Source
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets.actions import clear_reminder, set_reminder, update_ticket
 from helpwire.tickets.filters import TicketFilter, parse_field_params
@@ -169,7 +173,17 @@ def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> A
     form = inputs.TicketChangeForm(data, add_tags=add, remove_tags=remove,
                                    field_values=payload.fields, expected=expected,
                                    expected_fields=(seen.fields or {}) if seen else {})
-    update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), **form.values())
+    values = form.values()
+    sla_sent = payload.sla_policy_id is not None or payload.sla_policy == "group"
+    with transaction.atomic():
+        if sla_sent:
+            policy = (get_object_or_404(SlaPolicy, pk=payload.sla_policy_id)
+                      if payload.sla_policy_id is not None else None)
+            sla_actions.set_ticket_policy(
+                ticket=ticket, actor=Actor.of_agent(viewer), policy=policy,
+                source=Source.MANUAL if policy is not None else Source.GROUP)
+        if values or not sla_sent:
+            update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), **values)
     return _detail(request, ticket_id)
 
 

@@ -18,6 +18,8 @@ from helpwire.calendars import schedule, selectors
 from helpwire.conversations import reply
 from helpwire.conversations.outbound import NOTE
 from helpwire.core.actors import Actor
+from helpwire.sla import actions as sla_actions
+from helpwire.sla.models import SlaPolicy, Source
 from helpwire.tickets import actions as ticket_actions
 from helpwire.tickets.models import IN_WORK, Message, Status, Ticket
 
@@ -96,6 +98,7 @@ def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None,
     notes: list[str] = []
     notify: list[dict[str, Any]] = []
     later: list[dict[str, Any]] = []
+    policies: list[dict[str, Any]] = []
     done: list[dict[str, Any]] = []
     for action in rule.actions:
         kind = action.get("type")
@@ -130,10 +133,18 @@ def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None,
             done.append({"type": kind, "agent_ids": action.get("agent_ids", [])})
         elif kind in ("reply_template", "send_email", "http_request"):
             later.append(action)
+        elif kind == "set_sla_policy":
+            policies.append(action)
     if changes or add or remove or fields:
         ticket = ticket_actions.update_ticket(ticket=ticket, actor=actor, add_tags=add,
                                      remove_tags=remove, field_values=fields or None,
                                      **changes)
+    for action in policies:
+        policy = SlaPolicy.objects.filter(pk=action["policy_id"]).first()
+        if policy is not None:
+            sla_actions.set_ticket_policy(ticket=ticket, actor=actor, policy=policy,
+                                          source=Source.RULE)
+        done.append({"type": "set_sla_policy", "policy_id": action["policy_id"]})
     for text in notes:
         reply(ticket=ticket, actor=actor, text=text, kind=NOTE)
     for action in notify:
@@ -142,7 +153,7 @@ def apply(rule: Rule, ticket: Ticket, *, message: Message | None = None,
         done.append(outbound.send(rule=rule, ticket=ticket, action=action, message=message,
                                   extra=extra))
     # The ticket as update_ticket left it, when nothing else wrote to it since.
-    return done, ticket if not (notes or later) else None
+    return done, ticket if not (notes or later or policies) else None
 
 
 def _notify(rule: Rule, ticket: Ticket, action: dict[str, Any]) -> None:

@@ -15,11 +15,12 @@ from helpwire.accounts.models import Agent, Group
 from helpwire.automation import conditions as c
 from helpwire.automation.engine import EVENTS
 from helpwire.automation.models import ReplyTemplate, RuleMode
+from helpwire.sla.models import SlaPolicy
 from helpwire.tickets.models import CustomField, Priority, Status, TicketType
 
 ACTION_TYPES = ("assign", "add_tags", "remove_tags", "set_status", "set_priority", "set_type",
                 "set_field", "add_note", "notify", "spam", "reply_template", "send_email",
-                "http_request", "archive")
+                "http_request", "archive", "set_sla_policy")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MIN_SECRET = 16
 MAX_RECIPIENTS = 50
@@ -157,6 +158,12 @@ def action(item: Any, where: str) -> dict[str, Any]:
         if item.get("answer_within") is not None:
             out["answer_within"] = _seconds(item["answer_within"], where)
         return out
+    if kind == "set_sla_policy":
+        if not (isinstance(item.get("policy_id"), int)
+                and SlaPolicy.objects.filter(pk=item["policy_id"]).exists()):
+            raise ValidationError(_("%(where)s: no SLA policy %(id)s.")
+                                  % {"where": where, "id": item.get("policy_id")})
+        return {"type": kind, "policy_id": item["policy_id"]}
     if kind == "send_email":
         return _email(item, where)
     if kind == "http_request":

@@ -8,8 +8,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from helpwire.accounts import permissions
 from helpwire.accounts.models import Group
-from helpwire.sla.models import GroupPolicy, SlaPolicy
+from helpwire.core.actors import Actor
+from helpwire.sla import tracking
+from helpwire.sla.models import GroupPolicy, SlaPolicy, Source, TicketSla
+from helpwire.tickets.locks import lock_ticket
+from helpwire.tickets.models import Ticket
 
 
 class PolicyInUse(Exception):
@@ -54,3 +59,24 @@ def set_group_policy(*, group: Group, policy: SlaPolicy | None) -> None:
 def group_policy_ids(group_ids: list[int]) -> dict[int, int]:
     return dict(GroupPolicy.objects.filter(group_id__in=group_ids)
                 .values_list("group_id", "policy_id"))
+
+
+@transaction.atomic
+def set_ticket_policy(*, ticket: Ticket, actor: Actor, policy: SlaPolicy | None,
+                      source: str = Source.MANUAL) -> TicketSla:
+    """Put the ticket under ``policy`` (measured from the original start), or with
+    ``source=group`` back under its group's policy. By hand it needs the role's
+    ``sla.change`` — a plain agent buying himself time is exactly what it prevents [SL3];
+    rules pass. The policy then stays until a rule or a person changes it."""
+    ticket = lock_ticket(ticket.pk)
+    permissions.require(actor, "sla.change", ticket)
+    now = timezone.now()
+    row = tracking.row_of(ticket, start=now)
+    if source in (Source.GROUP, Source.DEFAULT):
+        policy, source = tracking.policy_for(ticket)
+    old = row.policy
+    if old != policy or row.source != source:
+        row.policy, row.source = policy, source
+        tracking.record(ticket, actor, old, policy, source=source, at=now)
+        tracking.refresh(row, ticket, now=now)
+    return row

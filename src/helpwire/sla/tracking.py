@@ -36,7 +36,7 @@ from helpwire.core.actors import Actor, ActorKind
 from helpwire.core.models import Event, Timer
 from helpwire.sla import clock as c
 from helpwire.sla.models import METRICS, GroupPolicy, SlaPolicy, Source, TicketSla
-from helpwire.tickets.models import FINISHED, MessageKind, Status, Ticket
+from helpwire.tickets.models import FINISHED, Change, MessageKind, Status, Ticket
 
 WARNING_TIMER, BREACH_TIMER = "sla.warning", "sla.breach"
 SLA_WARNING, SLA_BREACHED, SLA_CHANGED = "sla.warning", "sla.breached", "sla.changed"
@@ -147,6 +147,21 @@ def refresh(row: TicketSla, ticket: Ticket, *, now: datetime | None = None,
             Timer.objects.filter(pk=timer.pk).update(due_at=due, attempts=0)
 
 
+def row_of(ticket: Ticket, *, start: datetime) -> TicketSla:
+    return _row(ticket, start=start)
+
+
+def record(ticket: Ticket, actor: Actor, old: SlaPolicy | None, new: SlaPolicy | None, *,
+           source: str, at: datetime) -> None:
+    """Every change of policy — by hand, by a rule, by reassignment — is a history line with
+    its actor and an ``sla.changed`` event (the lead's alert) [SL3]."""
+    Change.objects.create(ticket=ticket, field="sla_policy", old=old.name if old else "",
+                          new=new.name if new else "", created_at=at, **actor.columns())
+    events.emit(SLA_CHANGED, actor=actor, ticket_id=ticket.pk,
+                old_policy_id=old.pk if old else None, new_policy_id=new.pk if new else None,
+                source=source)
+
+
 def _row(ticket: Ticket, *, start: datetime) -> TicketSla:
     """The ticket's clocks; made now if it has none (``start``: its creation for a new
     ticket, else this moment — a ticket from before any policy, or a mailing's copy that
@@ -237,10 +252,17 @@ def _changed(event: Event) -> None:
         if policy != row.policy:
             old = row.policy
             row.policy, row.source = policy, source
-            events.emit(SLA_CHANGED, actor=Actor.system("sla"), ticket_id=ticket.pk,
-                        old_policy_id=old.pk if old else None,
-                        new_policy_id=policy.pk if policy else None, source=source)
+            record(ticket, _actor(event), old, policy, source=source, at=now)
     refresh(row, ticket)
+
+
+def _actor(event: Event) -> Actor:
+    """Who moved the ticket: the event's actor (an agent, a rule), for the history line."""
+    if event.actor_kind == ActorKind.AGENT and event.actor_agent is not None:
+        return Actor.of_agent(event.actor_agent)
+    if event.actor_kind == ActorKind.RULE:
+        return Actor.rule(event.actor_name)
+    return Actor.system("sla")
 
 
 def _status(row: TicketSla, *, old: str, new: str, at: datetime) -> None:

@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "tags": _("tags"), "remind_at": _("reminder"), "merged": _("merged in"),
     "merged_into": _("merged into"), "client": _("client"), "channel": _("channel"),
     "bounced": _("reply returned by the mail server"), "archived": _("archived"),
+    "sla_policy": _("SLA policy"),
 }
 
 

@@ -20,6 +20,7 @@ from helpwire.automation.models import ReplyTemplate, Rule, RuleMode
 from helpwire.clients.models import Company
 from helpwire.connectors.models import Channel
 from helpwire.mail.models import Mailbox
+from helpwire.sla.models import SlaPolicy
 from helpwire.tickets.history import FIELD_LABELS as HISTORY_LABELS
 from helpwire.tickets.models import CustomField, Priority, Status, TicketType
 
@@ -51,6 +52,7 @@ ACTION_LABELS = {
     "send_email": _("send an email (address: subject | text)"),
     "http_request": _("send an HTTP request (METHOD URL | body)"),
     "archive": _("close into the archive"),
+    "set_sla_policy": _("set the SLA policy"),
 }
 LIST_OPS = {"word_forms", "in"}
 YES = {"yes", "true", "1", "да", "y"}
@@ -167,8 +169,16 @@ def action_dict(kind: str, text: str) -> dict[str, Any]:
         "send_email": lambda: _email(text),
         "http_request": lambda: _request(text),
         "archive": lambda: {"type": "archive"},
+        "set_sla_policy": lambda: {"type": "set_sla_policy", "policy_id": _policy(text)},
     }
     return simple[kind]()
+
+
+def _policy(text: str) -> int:
+    for pk, name in SlaPolicy.objects.values_list("pk", "name"):
+        if name.casefold() == text.strip().casefold() or str(pk) == text.strip():
+            return int(pk)
+    raise ValidationError(_("No SLA policy “%(name)s”.") % {"name": text})
 
 
 def _template(text: str) -> int:
@@ -223,6 +233,10 @@ def action_row(action: dict[str, Any]) -> tuple[str, str]:
         return kind, f"{action['key']} = {action['value']}"
     if kind == "add_note":
         return kind, action["text"]
+    if kind == "set_sla_policy":
+        name = SlaPolicy.objects.filter(pk=action["policy_id"]).values_list(
+            "name", flat=True).first()
+        return kind, name or str(action["policy_id"])
     if kind == "notify":
         if action.get("assignee"):
             return "notify_assignee", action.get("text", "")
