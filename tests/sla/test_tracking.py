@@ -154,3 +154,31 @@ def test_the_api_shows_the_clocks(inbound, agent, support, mobifitness):
     assert body["sla"]["first_response"]["remaining_s"] == 50 * 60
     assert body["sla"]["resolution"] is None  # the policy sets no resolution target
     assert listed[0]["sla"]["policy"]["source"] == "group"
+
+
+def test_the_list_sorts_by_the_nearest_deadline_and_filters_the_overdue(inbound, agent, support,
+                                                                       mobifitness):
+    from tests.api.conftest import Api
+
+    with time_machine.travel(MONDAY, tick=False):
+        early = inbound("Раньше", thread="s1", email="a@example.ru",
+                        ticket_defaults={"group_id": support.pk}).ticket
+    with time_machine.travel(MONDAY + timedelta(minutes=30), tick=False):
+        late = inbound("Позже", thread="s2", email="b@example.ru",
+                       ticket_defaults={"group_id": support.pk}).ticket
+        answered = inbound("Отвечено", thread="s3", email="c@example.ru",
+                           ticket_defaults={"group_id": support.pk}).ticket
+        reply(ticket=answered, actor=Actor.of_agent(agent), text="Готово")
+    api = Api(agent)
+    with time_machine.travel(MONDAY + timedelta(minutes=50), tick=False):
+        first = api.get("/tickets", sort="sla_due", limit=1).json()
+        second = api.get("/tickets", sort="sla_due", limit=1, cursor=first["next_cursor"]).json()
+        third = api.get("/tickets", sort="sla_due", limit=1, cursor=second["next_cursor"]).json()
+        warning = api.get("/tickets", sla_state="warning").json()["items"]
+    assert [first["items"][0]["id"], second["items"][0]["id"], third["items"][0]["id"]] == [
+        early.pk, late.pk, answered.pk]  # no running clock: last
+    assert [t["id"] for t in warning] == [early.pk]
+    sweep(MONDAY + timedelta(minutes=61))
+    with time_machine.travel(MONDAY + timedelta(minutes=61), tick=False):
+        overdue = api.get("/tickets", sla_state="breached").json()["items"]
+    assert [t["id"] for t in overdue] == [early.pk]

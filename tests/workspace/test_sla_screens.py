@@ -60,3 +60,30 @@ def test_it_names_a_bad_target_and_refuses_a_stale_save(browser_as, admin):
 
 def test_plain_agents_do_not_reach_it(browser_as, agent):
     assert browser_as(agent).get(reverse("workspace:settings_sla")).status_code == 403
+
+
+def test_the_queue_and_the_ticket_show_the_clock(browser_as, admin, agent, support, inbound):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from helpwire.sla import actions, inputs
+
+    values = inputs.clean(name="Поддержка 1 ч", calendar_id=None,
+                          targets_value={"medium": {"first_response": 3600}},
+                          warning_seconds=900, pause_on=["pending"], notes_count=False)
+    actions.set_group_policy(group=support, policy=actions.save_policy(policy=None,
+                                                                       values=values))
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    with time_machine.travel(start, tick=False):
+        ticket = inbound("Вопрос", thread="q1", ticket_defaults={"group_id": support.pk}).ticket
+    b = browser_as(agent)
+    with time_machine.travel(start + timedelta(minutes=50), tick=False):
+        queue = b.get("/queues/all/").content.decode()
+        page = b.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'class="sla sla-warning"' in queue and ">0:10<" in queue
+    assert "sla-panel" in page and "Поддержка 1 ч" in page and ">0:10<" in page
+    with time_machine.travel(start + timedelta(minutes=75), tick=False):
+        late = b.get("/queues/all/").content.decode()
+    assert 'class="sla sla-breached"' in late and ">0:15<" in late

@@ -64,9 +64,13 @@ class TicketQuery(Schema):
                                "(repeat for several; nested lists as “A › B”).")
     q: Short | None = Field(default=None, description="Number, email, phone or words.")
     sort: Literal["updated", "-updated", "created", "-created", "priority", "-priority",
-                  "waiting", "-waiting"] = Field(
+                  "waiting", "-waiting", "sla_due", "-sla_due"] = Field(
         default="-updated", description="Order of the list (“-” for descending; tickets "
-        "nobody waits on come last for `waiting`). The cursor carries it.")
+        "nobody waits on come last for `waiting`, tickets without a running SLA clock for "
+        "`sla_due`). The cursor carries it.")
+    sla_state: Literal["breached", "warning"] | None = Field(
+        default=None, description="Tickets with an SLA clock past due, or inside its warning "
+        "window.")
     cursor: Short | None = None
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -77,6 +81,7 @@ class TicketQuery(Schema):
             company=self.company, created_after=self.created_after,
             created_before=self.created_before, updated_after=self.updated_after,
             updated_before=self.updated_before, fields=parse_field_params(list(self.field)),
+            extra={"sla_state": self.sla_state} if self.sla_state else {},
         )
 
 

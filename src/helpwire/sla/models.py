@@ -90,6 +90,8 @@ class TicketSla(models.Model):
     # ({"first_response": {"warned": iso, "breached": iso}}), so each fires once.
     marks = models.JSONField(default=dict, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # When the nearest running clock enters its warning window (the "warning" state).
+    warning_at = models.DateTimeField(null=True, blank=True)
     breached = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -27,15 +27,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
-from helpwire.calendars import schedule, selectors
+from helpwire.calendars import schedule
+from helpwire.calendars import selectors as calendar_selectors
 from helpwire.core import events, timers
 from helpwire.core.actors import Actor, ActorKind
 from helpwire.core.models import Event, Timer
 from helpwire.sla import clock as c
 from helpwire.sla.models import METRICS, GroupPolicy, SlaPolicy, Source, TicketSla
+from helpwire.tickets import filters as ticket_filters
+from helpwire.tickets import selectors
 from helpwire.tickets.models import FINISHED, Change, MessageKind, Status, Ticket
 
 WARNING_TIMER, BREACH_TIMER = "sla.warning", "sla.breach"
@@ -58,7 +64,7 @@ def policy_for(ticket: Ticket) -> tuple[SlaPolicy | None, str]:
 def spec_of(policy: SlaPolicy | None) -> schedule.Spec:
     if policy is None or policy.calendar_id is None:
         return schedule.ALWAYS  # a policy without a calendar counts round the clock
-    return selectors.spec_for(calendar_id=policy.calendar_id)
+    return calendar_selectors.spec_for(calendar_id=policy.calendar_id)
 
 
 def _pauses(row: TicketSla) -> tuple[c.Pause, ...]:
@@ -122,6 +128,7 @@ def refresh(row: TicketSla, ticket: Ticket, *, now: datetime | None = None,
         if ticket.status not in UNTRACKED else {}
     running = [m for m in found.values() if m is not None and m.reading.due_at is not None]
     row.due_at = min((m.reading.due_at for m in running if m.reading.due_at), default=None)
+    row.warning_at = min((m.warning_at for m in running if m.warning_at), default=None)
     row.breached = any(m.reading.state == c.BREACHED for m in running)
     row.updated_at = now
     row.save()
@@ -318,6 +325,22 @@ def rows_for(ticket_ids: list[int]) -> dict[int, TicketSla]:
             .filter(ticket_id__in=ticket_ids)}
 
 
+def _by_state(qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+    """``sla_state=breached``: a running clock is past due (the Overdue queue);
+    ``warning``: inside a warning window, not yet past due."""
+    if value == c.BREACHED:
+        return qs.filter(sla__breached=True)
+    if value == c.WARNING:
+        now = timezone.now()
+        return qs.filter(sla__breached=False, sla__warning_at__lte=now, sla__due_at__gt=now)
+    raise ValidationError(_("sla_state is breached or warning."), code="invalid_filter")
+
+
+# The lists' order by the nearest deadline, and the filter by state [SL5].
+selectors.add_sort("sla_due", "sla__due_at")
+ticket_filters.add_filter("sla_state", _by_state)
+
+
 def api_block(ticket: Ticket, row: TicketSla | None, *, now: datetime | None = None,
               specs: dict[int | None, schedule.Spec] | None = None) -> dict[str, Any] | None:
     """The ticket API's ``sla`` object: the policy and each metric's clock (null where the
@@ -333,3 +356,43 @@ def api_block(ticket: Ticket, row: TicketSla | None, *, now: datetime | None = N
             "due_at": m.reading.due_at, "state": m.reading.state,
             "remaining_s": round(m.reading.remaining_s), "met_at": m.clock.met_at}
     return out
+
+
+LABELS = {"first_response": _("first response"), "next_response": _("next response"),
+          "resolution": _("resolution")}
+
+
+def badges(tickets: list[Ticket], *, now: datetime | None = None) -> dict[int, dict[str, Any]]:
+    """For a page of tickets, the clock to show beside each (the breached or nearest one):
+    metric, state, working seconds left, and the warning lead — one query for the page."""
+    now = now or timezone.now()
+    rows = rows_for([t.pk for t in tickets])
+    specs: dict[int | None, schedule.Spec] = {}
+    out: dict[int, dict[str, Any]] = {}
+    for t in tickets:
+        row = rows.get(t.pk)
+        if row is None or row.policy is None or t.status in UNTRACKED:
+            continue
+        live = [m for m in metrics(row, priority=t.priority, now=now, specs=specs).values()
+                if m is not None and m.reading.state != c.MET]
+        if not live:
+            continue
+        m = min(live, key=lambda x: x.reading.remaining_s)
+        out[t.pk] = {"metric": m.name, "label": LABELS[m.name], "state": m.reading.state,
+                     "remaining_s": round(m.reading.remaining_s), "due_at": m.reading.due_at,
+                     "warning_s": row.policy.warning_seconds}
+    return out
+
+
+def panel(ticket: Ticket, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every clock of one ticket, for its page."""
+    now = now or timezone.now()
+    row = rows_for([ticket.pk]).get(ticket.pk)
+    if row is None or row.policy is None:
+        return []
+    return [{"metric": name, "label": LABELS[name], "state": m.reading.state,
+             "remaining_s": round(m.reading.remaining_s), "due_at": m.reading.due_at,
+             "met_at": m.clock.met_at, "warning_s": row.policy.warning_seconds,
+             "policy": row.policy.name}
+            for name, m in metrics(row, priority=ticket.priority, now=now).items()
+            if m is not None]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +16,14 @@ from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import ARCHIVED, FieldValue, Priority, Status, Tag, Ticket
 
 UNASSIGNED = "none"
+# Filters higher apps add (the SLA's state): name → (queryset, value) → queryset. A value
+# the function refuses raises ValidationError.
+ExtraFilter = Callable[[QuerySet[Ticket], str], QuerySet[Ticket]]
+EXTRA_FILTERS: dict[str, ExtraFilter] = {}
+
+
+def add_filter(name: str, func: ExtraFilter) -> None:
+    EXTRA_FILTERS[name] = func
 
 
 @dataclass
@@ -36,6 +45,8 @@ class TicketFilter:
     fields: dict[str, str] = field(default_factory=dict)
     # Archived (closed into the archive) tickets [AU5]: None either, True only, False none.
     archived: bool | None = None
+    # Filters of higher apps, by the name they registered (``add_filter``).
+    extra: dict[str, str] = field(default_factory=dict)
 
     def _cell_status(self) -> Q:
         """The status part over counter cells, where archived tickets have a cell status
@@ -54,7 +65,7 @@ class TicketFilter:
         """The same filter over the queue counter cells, when it only asks what the cells
         know (status, group, assignee, channel); None when it needs the tickets."""
         if (self.priority or self.tag or self.client or self.company or self.fields
-                or self.created_after or self.created_before or self.updated_after
+                or self.extra or self.created_after or self.created_before or self.updated_after
                 or self.updated_before):
             return None
         q = self._cell_status()
@@ -120,6 +131,11 @@ class TicketFilter:
             tagged = Ticket.tags.through.objects.filter(
                 Q(tag_id__in=tag_tree.subtree(tag).values("pk"))).values("ticket_id")
             qs = qs.filter(pk__in=tagged)
+        for name, wanted in self.extra.items():
+            if name not in EXTRA_FILTERS:
+                raise ValidationError(_("Unknown filter %(name)s."), code="invalid_filter",
+                                      params={"name": name})
+            qs = EXTRA_FILTERS[name](qs, wanted)
         for key, raw in self.fields.items():
             qs = qs.filter(pk__in=FieldValue.objects.filter(
                 field__key=key, value=_field_value(raw)).values("ticket_id"))

@@ -49,6 +49,13 @@ class Page:
 SORTS = {"updated": "updated_at", "created": "created_at", "priority": "priority_rank",
          "waiting": "waiting_since"}
 NULLABLE = {"waiting"}
+
+
+def add_sort(name: str, column: str) -> None:
+    """A higher app's order over a related column (the SLA's nearest deadline): empty
+    values come last, as for "waiting"."""
+    SORTS[name] = column
+    NULLABLE.add(name)
 DEFAULT_SORT = "-updated"
 
 
@@ -87,9 +94,15 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _sort_value(ticket: Ticket, sort: Sort) -> Any:
+    if "__" in sort.column:  # a related column, annotated by ticket_page
+        return getattr(ticket, "sort_value", None)
+    return getattr(ticket, sort.column)
+
+
 def encode_cursor(ticket: Ticket, sort: Sort | None = None) -> str:
     sort = sort or Sort.parse(None)
-    raw = json.dumps([str(sort), _jsonable(getattr(ticket, sort.column)), ticket.pk]).encode()
+    raw = json.dumps([str(sort), _jsonable(_sort_value(ticket, sort)), ticket.pk]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -145,6 +158,8 @@ def ticket_page(*, viewer: Agent, filters: TicketFilter | None = None,
     qs = ticket_queryset(viewer=viewer, filters=filters)
     if cursor:
         qs = after_cursor(qs, cursor, order)
+    if "__" in order.column:
+        qs = qs.annotate(sort_value=F(order.column))
     rows = list(qs.select_related(*LIST_RELATED).prefetch_related("tags")
                 .order_by(*order.order_by())[: limit + 1])
     more = len(rows) > limit

@@ -78,6 +78,7 @@ class FilterForm(forms.Form):
             fields={name[3:]: value for name, value in data.items()
                     if name.startswith("cf_") and value} or f.fields,
             archived=f.archived,
+            extra=f.extra,
         )
 
     @staticmethod

@@ -58,7 +58,9 @@ def for_queue(agent: Agent, slug: str, params: QueryDict) -> Listing:
     if found is None:
         raise Http404(_("No such queue."))
     found = queues.with_channel(found, valid_id(params.get("channel", "")))
-    return _listing(str(found.title), slug, found.filters, params)
+    # An agent's own queue comes by the nearest SLA deadline first [SL5].
+    return _listing(str(found.title), slug, found.filters, params,
+                    default_sort="sla_due" if slug == "mine" else DEFAULT_SORT)
 
 
 @selectors.saved_filters_from
@@ -117,13 +119,14 @@ def for_search(agent: Agent, params: QueryDict) -> Listing:
     return _listing(_("Search"), "search", TicketFilter(), params)
 
 
-def _listing(title: str, slug: str, base: TicketFilter, params: QueryDict) -> Listing:
+def _listing(title: str, slug: str, base: TicketFilter, params: QueryDict,
+             default_sort: str = DEFAULT_SORT) -> Listing:
     form = FilterForm(params)
     filters = form.to_filter(base)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
-    sort = params.get("sort") or DEFAULT_SORT
+    sort = params.get("sort") or default_sort
     return Listing(title=title, slug=slug, form=form, filters=filters, q=q.strip(),
-                   sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT)
+                   sort=sort if sort.lstrip("-") in SORTS else default_sort)
 
 
 def from_url(agent: Agent, path: str, query: str) -> Listing:

@@ -141,3 +141,14 @@ def status_label(code: str) -> str:
 @register.filter
 def priority_label(code: str) -> str:
     return str(_PRIORITY.get(code, code))
+
+
+@register.filter
+def sla_time(seconds: object) -> str:
+    """Working seconds as "1:05" (hours and minutes); the time over without its sign."""
+    try:
+        total = abs(int(seconds))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""
+    minutes = total // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"

@@ -18,6 +18,7 @@ from helpwire.accounts import permissions
 from helpwire.clients.models import Client, Company
 from helpwire.connectors.models import Channel
 from helpwire.search.query import search_page
+from helpwire.sla import tracking as sla_tracking
 from helpwire.tickets import selectors
 from helpwire.tickets.models import Priority, Status, Ticket
 from helpwire.workspace import bulk, lists, queues
@@ -101,6 +102,9 @@ def render_listing(request: HttpRequest, listing: lists.Listing, params: QueryDi
         rows, form_error = [], error_text(exc)
     else:
         form_error = ""
+    clocks = sla_tracking.badges([t for t, _s in rows])
+    for t, _s in rows:
+        t.sla_badge = clocks.get(t.pk)  # type: ignore[attr-defined]
     context = {
         "title": listing.title, "slug": listing.slug, "form": listing.form,
         "rows": rows, "next_cursor": next_cursor, "found": found,

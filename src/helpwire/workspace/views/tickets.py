@@ -27,6 +27,7 @@ from helpwire.conversations.rendering import render as render_template
 from helpwire.conversations.rendering import variables
 from helpwire.core.forms import valid_id
 from helpwire.mail.models import RawMail
+from helpwire.sla import tracking as sla_tracking
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets import tags as tag_tree
@@ -86,6 +87,7 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
                 or channel_open_to(agent, c)]
     return {
         "ticket": ticket,
+        "sla_clocks": sla_tracking.panel(ticket),
         "timeline": timeline(ticket),
         "timeline_fields": TIMELINE_FIELDS,
         "contacts": may_see_contacts(agent),

@@ -430,6 +430,24 @@
     });
   }
 
+  /* ---- SLA clocks: the server says how much working time is left; between refreshes the
+     browser only counts it down (a clock is paused or met on the server, never here) ---- */
+  function tickClocks() {
+    $$(".sla[data-remaining]").forEach((el) => {
+      if (el.dataset.state === "paused") return;
+      const left = Number(el.dataset.remaining) - 30;
+      el.dataset.remaining = String(left);
+      const warn = Number(el.dataset.warning || 0);
+      const state = left < 0 ? "breached" : left <= warn ? "warning" : "running";
+      el.classList.remove("sla-running", "sla-warning", "sla-breached");
+      el.classList.add("sla-" + state);
+      const minutes = Math.floor(Math.abs(left) / 60);
+      const text = $(".sla-time", el);
+      if (text) text.textContent = Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0");
+    });
+  }
+  setInterval(tickClocks, 30000);
+
   collapseQuotes(document);
   wireReply();
   wireBulk();
