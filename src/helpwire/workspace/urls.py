@@ -12,6 +12,7 @@ from helpwire.workspace.views import (
     queues,
     settings,
     suggest,
+    ticket_sla,
     tickets,
 )
 
@@ -59,4 +60,5 @@ urlpatterns = [
     *mailboxes.urlpatterns,
     *mailbox_oauth.urlpatterns,
     *mailings.urlpatterns,
+    *ticket_sla.urlpatterns,
 ]

@@ -28,6 +28,7 @@ from helpwire.conversations.rendering import variables
 from helpwire.core.forms import valid_id
 from helpwire.mail.models import RawMail
 from helpwire.sla import tracking as sla_tracking
+from helpwire.sla.models import SlaPolicy
 from helpwire.tickets import fields as ticket_fields
 from helpwire.tickets import inputs, selectors
 from helpwire.tickets import tags as tag_tree
@@ -88,6 +89,7 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "sla_clocks": sla_tracking.panel(ticket),
+        "sla_policies": SlaPolicy.objects.order_by("name"),
         "timeline": timeline(ticket),
         "timeline_fields": TIMELINE_FIELDS,
         "contacts": may_see_contacts(agent),
