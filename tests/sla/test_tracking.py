@@ -19,7 +19,7 @@ from helpwire.core import timers
 from helpwire.core.actors import Actor
 from helpwire.core.models import Event
 from helpwire.sla import actions, inputs
-from helpwire.sla.models import TicketSla
+from helpwire.sla.models import SlaRecord, TicketSla
 from helpwire.sla.tracking import api_block
 from helpwire.tickets.actions import update_ticket
 from helpwire.tickets.models import Message, MessageKind, Status
@@ -100,6 +100,8 @@ def test_it_warns_then_breaches_once_each_and_a_rule_acts_on_both(inbound, suppo
     assert sla["first_response"]["state"] == "breached"
     assert sla["first_response"]["remaining_s"] == -600
     assert TicketSla.objects.get(ticket=ticket).breached
+    assert list(SlaRecord.objects.filter(ticket=ticket).values_list("metric", "outcome")) == [
+        ("first_response", "breached")]
 
 
 def test_a_reply_in_time_meets_the_clock_and_nothing_fires(inbound, agent, support,
@@ -115,12 +117,18 @@ def test_a_reply_in_time_meets_the_clock_and_nothing_fires(inbound, agent, suppo
     sla = clocks(ticket, MONDAY + timedelta(hours=5))
     assert sla["first_response"]["state"] == "met"
     assert sla["first_response"]["met_at"] == MONDAY + timedelta(minutes=20)
+    assert list(SlaRecord.objects.filter(ticket=ticket).values_list("metric", "outcome")) == [
+        ("first_response", "met")]
     # The client writes again: the next response is due within two hours of that.
     with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
         inbound("А когда?", thread="m3")
     sla = clocks(ticket, MONDAY + timedelta(hours=1, minutes=30))
     assert sla["next_response"]["state"] == "running"
     assert sla["next_response"]["remaining_s"] == 90 * 60
+    # Answered three hours later: the next response was late.
+    with time_machine.travel(MONDAY + timedelta(hours=4), tick=False):
+        reply(ticket=ticket, actor=Actor.of_agent(agent), text="Завтра")
+    assert SlaRecord.objects.get(ticket=ticket, metric="next_response").outcome == "breached"
 
 
 def test_pending_pauses_the_clock_and_automatic_replies_are_no_answer(inbound, agent, support,
@@ -182,3 +190,19 @@ def test_the_list_sorts_by_the_nearest_deadline_and_filters_the_overdue(inbound,
     with time_machine.travel(MONDAY + timedelta(minutes=61), tick=False):
         overdue = api.get("/tickets", sla_state="breached").json()["items"]
     assert [t["id"] for t in overdue] == [early.pk]
+
+
+def test_solving_records_the_resolution_and_reopening_runs_it_on(inbound, agent, support):
+    p = policy("С решением", minutes=60, resolution=4 * 3600)
+    actions.set_group_policy(group=support, policy=p)
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Вопрос", thread="r1", ticket_defaults={"group_id": support.pk}).ticket
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
+        update_ticket(ticket=ticket, actor=Actor.of_agent(agent), status=Status.SOLVED)
+    assert SlaRecord.objects.get(ticket=ticket, metric="resolution").outcome == "met"
+    assert clocks(ticket, MONDAY + timedelta(hours=2))["resolution"]["state"] == "met"
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        inbound("Не помогло", thread="r1")  # solved → open: resolution runs on
+    sla = clocks(ticket, MONDAY + timedelta(hours=2, minutes=30))
+    assert sla["resolution"]["state"] == "running"
+    assert sla["resolution"]["remaining_s"] == 4 * 3600 - int(2.5 * 3600)

@@ -103,3 +103,30 @@ class TicketSla(models.Model):
 
     def __str__(self) -> str:
         return f"SLA of {self.ticket_id}"
+
+
+class Outcome(models.TextChoices):
+    MET = "met", _("met")
+    BREACHED = "breached", _("breached")
+
+
+class SlaRecord(models.Model):
+    """One clock's outcome, for reports [SL2, RP2]: a target met in time, or breached (kept
+    when the breach is announced; a late answer later does not make it met). One row per
+    ticket, metric and cycle (next response has one per client message answered)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE,
+                               related_name="sla_records")
+    metric = models.CharField(max_length=16)
+    policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField()
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "metric", "started_at"],
+                                               name="sla_record_once_per_cycle")]
+        indexes = [models.Index(fields=["at"], name="sla_record_at")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} {self.outcome}"

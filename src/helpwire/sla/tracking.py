@@ -39,7 +39,15 @@ from helpwire.core import events, timers
 from helpwire.core.actors import Actor, ActorKind
 from helpwire.core.models import Event, Timer
 from helpwire.sla import clock as c
-from helpwire.sla.models import METRICS, GroupPolicy, SlaPolicy, Source, TicketSla
+from helpwire.sla.models import (
+    METRICS,
+    GroupPolicy,
+    Outcome,
+    SlaPolicy,
+    SlaRecord,
+    Source,
+    TicketSla,
+)
 from helpwire.tickets import filters as ticket_filters
 from helpwire.tickets import selectors
 from helpwire.tickets.models import FINISHED, Change, MessageKind, Status, Ticket
@@ -194,6 +202,18 @@ def _tracked(ticket: Ticket | None) -> bool:
     return SlaPolicy.objects.exists() or TicketSla.objects.filter(ticket_id=ticket.pk).exists()
 
 
+def _settle(row: TicketSla, ticket: Ticket, metric: str, at: datetime) -> None:
+    """A clock stops (answered, solved): record whether it was in time. A breach already
+    recorded when it was announced stays a breach."""
+    m = metrics(row, priority=ticket.priority, now=at).get(metric)
+    if m is None:
+        return
+    SlaRecord.objects.get_or_create(
+        ticket_id=ticket.pk, metric=metric, started_at=m.clock.start,
+        defaults={"policy": row.policy, "at": at,
+                  "outcome": Outcome.BREACHED if m.reading.remaining_s < 0 else Outcome.MET})
+
+
 def _reset(row: TicketSla, metric: str) -> None:
     marks = dict(row.marks or {})
     marks.pop(metric, None)
@@ -231,8 +251,10 @@ def _added(event: Event) -> None:
         return
     at = message.created_at
     if row.first_response_met_at is None:
+        _settle(row, ticket, "first_response", at)
         row.first_response_met_at = at
     if row.next_response_start is not None:
+        _settle(row, ticket, "next_response", at)
         row.next_response_met_at, row.next_response_start = at, None
         _reset(row, "next_response")
     refresh(row, ticket)
@@ -253,6 +275,8 @@ def _changed(event: Event) -> None:
         row = _row(ticket, start=event.created_at)
     now = event.created_at
     if "status" in changes:
+        if ticket.status in (Status.SOLVED, Status.CLOSED) and row.resolution_met_at is None:
+            _settle(row, ticket, "resolution", now)
         _status(row, old=changes["status"][0], new=ticket.status, at=now)
     if "group" in changes and row.source in (Source.GROUP, Source.DEFAULT):
         policy, source = policy_for(ticket)
@@ -301,6 +325,10 @@ def _fire(timer: Timer, *, mark: str, kind: str) -> None:
     if m is not None and m.reading.state == wanted and mark not in done:
         marks[metric] = {**done, mark: now.isoformat()}
         row.marks = marks
+        if mark == "breached":
+            SlaRecord.objects.get_or_create(
+                ticket_id=ticket.pk, metric=metric, started_at=m.clock.start,
+                defaults={"policy": row.policy, "at": now, "outcome": Outcome.BREACHED})
         policy = row.policy
         events.emit(kind, actor=Actor.system("sla"), ticket_id=ticket.pk, metric=metric,
                     due_at=m.reading.due_at.isoformat() if m.reading.due_at else None,
