@@ -64,7 +64,8 @@ def test_mobifitness_configures_sla_on_the_screens_and_it_works(
              ensure_ascii=False),
          "daily_cap": "20", "version": ""},
         {"name": "SLA изменён вручную → руководителю", "enabled": "on", "mode": "event",
-         "events": ["sla.changed"], "action_0_type": "notify_agent",
+         "events": ["sla.changed"], "all_0_field": "sla.source", "all_0_op": "is",
+         "all_0_value": "manual", "action_0_type": "notify_agent",
          "action_0_value": supervisor.name, "daily_cap": "20", "version": ""},
     ):
         r = b.post(reverse("workspace:settings_rule_new"), rule)
@@ -83,6 +84,7 @@ def test_mobifitness_configures_sla_on_the_screens_and_it_works(
         assert r.status_code == 200, r.content.decode()[:1500]
     row = TicketSla.objects.get(ticket=ticket)
     assert (row.policy, row.source) == (implementation, "group")
+    assert not Notification.objects.filter(agent=supervisor, kind="rule").exists()
     assert row.due_at == datetime(2026, 12, 7, 14, 0, tzinfo=MSK)
 
     # A plain agent (of implementation) may not buy himself time.
@@ -117,4 +119,5 @@ def test_mobifitness_configures_sla_on_the_screens_and_it_works(
         ticket=ticket, field="sla_policy", actor_agent=supervisor).order_by("pk")]
     assert lines == [("Поддержка 1 ч", "Внедрение 4 ч"),  # the move switched it
                      ("Внедрение 4 ч", "Разработка 8 ч")]  # then by hand
-    assert Notification.objects.filter(agent=supervisor, kind="rule").exists()
+    # Only the change by hand alerted the lead, not the reassignment.
+    assert Notification.objects.filter(agent=supervisor, kind="rule").count() == 1

@@ -44,7 +44,11 @@ HOURS_FIELDS = {**ANCHORS, **{f"working_{k}": v for k, v in ANCHORS.items()}}
 # What a "ticket changed" event changed: the attributes as history names them.
 CHANGEABLE = ("status", "priority", "type", "subject", "assignee", "group", "tags", "channel",
               "remind_at", "archived")
-FIELDS = TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | {"tag", "changed"}
+# What an SLA event is about: the metric of a warning or breach, the source of a change
+# ("manual" for a change by hand — the lead's alert).
+SLA_FIELDS = {"sla.metric", "sla.source"}
+FIELDS = (TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | SLA_FIELDS
+          | {"tag", "changed"})
 OPS = {"is", "is_not", "in", "word_forms", "contains", "phrase", "regex", "gt", "lt", "set",
        "not_set"}
 TEXT_OPS = {"word_forms", "contains", "phrase", "regex", "is", "is_not", "set", "not_set"}
@@ -55,6 +59,7 @@ FIELD_LABELS = {
     "group": _("group"), "assignee": _("assignee"), "client.internal": _("internal client"),
     "client.company": _("client's company"), "client.responsible": _("client's agent"),
     "working_hours": _("working hours"), "changed": _("what changed"),
+    "sla.metric": _("SLA target"), "sla.source": _("who changed the SLA policy"),
     "hours_since_created": _("hours since created"),
     "hours_since_client_message": _("hours since the client wrote"),
     "hours_since_agent_message": _("hours since an agent replied"),
@@ -76,6 +81,8 @@ class Facts:
     message: Message | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     now: datetime | None = None
+    # Values the event carries (the SLA event's metric and source).
+    extra: dict[str, str] = field(default_factory=dict)
     _terms: dict[str, frozenset[str]] = field(default_factory=dict)
     _fields: dict[str, Any] | None = None
 
@@ -113,6 +120,8 @@ class Facts:
             return self.custom(name[len("field."):])
         if name in HOURS_FIELDS:
             return self.hours(name)
+        if name in SLA_FIELDS:
+            return self.extra.get(name, "")
         readers: dict[str, Callable[[], Any]] = {
             "channel": lambda: t.channel_id, "status": lambda: t.status,
             "priority": lambda: t.priority, "type": lambda: t.type,

@@ -90,7 +90,8 @@ def _sla(event: Event) -> None:
     p = event.payload
     remaining = p.get("remaining_s")
     extra = {"sla.metric": str(p.get("metric") or ""), "sla.due_at": str(p.get("due_at") or ""),
-             "sla.remaining": "" if remaining is None else _duration(int(remaining))}
+             "sla.remaining": "" if remaining is None else _duration(int(remaining)),
+             "sla.source": str(p.get("source") or "")}
     run(event=event.kind, ticket_id=event.ticket_id, extra=extra)
 
 
@@ -177,7 +178,7 @@ def _run(*, event: str, ticket_id: int, ticket: Ticket | None, message: Message 
     given = ticket
     ticket = ticket if ticket is not None else Ticket.objects.get(pk=ticket_id)
     facts = Facts(event=event, ticket=ticket, message=message, changes=changes or {},
-                  now=timezone.now())
+                  now=timezone.now(), extra=extra or {})
     fired: list[RuleFiring] = []
     today: dict[int, int] | None = None  # firings per rule on this ticket in 24 h, when asked
     token = _depth.set(depth + 1)

@@ -28,7 +28,9 @@ STRATEGIES = ("round_robin", "least_loaded")
 MAX_CONDITIONS = 50
 MAX_ACTIONS = 30
 MAX_HOURS = 24 * 366
-CHOICES = {"status": Status.values, "priority": Priority.values, "type": TicketType.values}
+CHOICES = {"status": Status.values, "priority": Priority.values, "type": TicketType.values,
+           "sla.metric": ["first_response", "next_response", "resolution"],
+           "sla.source": ["group", "default", "rule", "manual"]}
 
 
 def _condition(item: Any, where: str) -> dict[str, Any]:
