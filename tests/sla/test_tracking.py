@@ -206,3 +206,20 @@ def test_solving_records_the_resolution_and_reopening_runs_it_on(inbound, agent,
     sla = clocks(ticket, MONDAY + timedelta(hours=2, minutes=30))
     assert sla["resolution"]["state"] == "running"
     assert sla["resolution"]["remaining_s"] == 4 * 3600 - int(2.5 * 3600)
+
+
+def test_tickets_from_before_the_first_policy_get_clocks_from_their_columns(inbound, agent,
+                                                                           support):
+    with time_machine.travel(MONDAY, tick=False):
+        waiting = inbound("Ждёт", thread="b1", ticket_defaults={"group_id": support.pk}).ticket
+        answered = inbound("Отвечено", thread="b2", email="x@example.ru",
+                           ticket_defaults={"group_id": support.pk}).ticket
+        reply(ticket=answered, actor=Actor.of_agent(agent), text="Готово")
+    assert not TicketSla.objects.exists()  # no policy yet: nothing tracked
+    p = policy("Поддержка", minutes=60)
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        assert actions.start_existing() == 2
+        assert actions.start_existing() == 0
+    assert clocks(waiting, MONDAY + timedelta(hours=2))["first_response"]["state"] == "breached"
+    assert clocks(answered, MONDAY + timedelta(hours=2))["first_response"]["state"] == "met"
+    assert TicketSla.objects.get(ticket=waiting).policy == p

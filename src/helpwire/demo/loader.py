@@ -50,6 +50,9 @@ from helpwire.demo import content as c
 from helpwire.demo.bulk import Generator
 from helpwire.demo.world import World
 from helpwire.mail.models import Mailbox
+from helpwire.sla import actions as sla_actions
+from helpwire.sla import inputs as sla_inputs
+from helpwire.sla.models import SlaPolicy
 from helpwire.tickets import tags
 from helpwire.tickets.models import CustomField
 from helpwire.workspace.models import SavedView
@@ -91,7 +94,30 @@ def load_base(*, seed: int = DEFAULT_SEED, tickets: int = BASE_TICKETS,
         generator = Generator(world=World.load(), rng=rng, now=now, days=BASE_DAYS,
                               recent=0.08)
         generator.run(count=tickets, batch_size=max(tickets, 1))
+        _sla(groups)
     return True
+
+
+def _sla(groups: dict[str, Group]) -> None:
+    """Mobifitness's levels [SL1]: support answers within an hour (its own 8–22 days),
+    implementation within four office hours, claims within a working day; then clocks for
+    the tickets the generator wrote in bulk."""
+    if SlaPolicy.objects.exists():
+        return
+    for group, name, first, resolution in (
+            (c.SUPPORT, "Поддержка: ответ за 1 ч", 60, 8 * 60),
+            (c.ONBOARDING, "Внедрение: ответ за 4 ч", 4 * 60, 3 * 8 * 60),
+            (c.CLAIMS, "Претензии: ответ за рабочий день", 8 * 60, 5 * 8 * 60)):
+        calendar = groups[group].calendar or Calendar.objects.filter(is_default=True).first()
+        targets = {"medium": {"first_response": first * 60, "next_response": first * 120,
+                              "resolution": resolution * 60},
+                   "urgent": {"first_response": first * 15, "resolution": resolution * 30}}
+        policy = sla_actions.save_policy(policy=None, values=sla_inputs.clean(
+            name=name, calendar_id=calendar.pk if calendar else None, targets_value=targets,
+            warning_seconds=15 * 60, pause_on=["pending", "on_hold"], notes_count=False),
+            is_default=group == c.SUPPORT)
+        sla_actions.set_group_policy(group=groups[group], policy=policy)
+    sla_actions.start_existing()
 
 
 def _groups() -> dict[str, Group]:

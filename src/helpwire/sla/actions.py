@@ -80,3 +80,35 @@ def set_ticket_policy(*, ticket: Ticket, actor: Actor, policy: SlaPolicy | None,
         tracking.record(ticket, actor, old, policy, source=source, at=now)
         tracking.refresh(row, ticket, now=now)
     return row
+
+
+def start_existing(*, batch: int = 500) -> int:
+    """Clocks for tickets in work that have none — loaded in bulk (the demo) or there
+    before the first policy: from their own columns (created, first response, solved, the
+    client's unanswered message). Pauses before now are not known and not counted."""
+    made = 0
+    after = 0
+    while True:
+        tickets = list(Ticket.objects.exclude(status__in=tracking.UNTRACKED)
+                       .filter(pk__gt=after, sla__isnull=True).select_related("group")
+                       .order_by("pk")[:batch])
+        if not tickets:
+            return made
+        after = tickets[-1].pk
+        for ticket in tickets:
+            with transaction.atomic():
+                policy, source = tracking.policy_for(ticket)
+                if policy is None:
+                    continue
+                answered = ticket.first_response_at
+                waiting = ticket.waiting_since
+                row = TicketSla(
+                    ticket=ticket, policy=policy, source=source,
+                    first_response_start=ticket.created_at, first_response_met_at=answered,
+                    resolution_start=ticket.created_at, resolution_met_at=ticket.solved_at,
+                    next_response_start=waiting if answered and waiting and waiting > answered
+                    else None)
+                if ticket.status in policy.pause_on:
+                    tracking.store_pauses(row, ((ticket.status_changed_at, None),))
+                tracking.refresh(row, ticket)
+                made += 1

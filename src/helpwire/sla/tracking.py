@@ -84,7 +84,7 @@ def _pauses(row: TicketSla) -> tuple[c.Pause, ...]:
     return c.normalise(out)
 
 
-def _store_pauses(row: TicketSla, pauses: tuple[c.Pause, ...]) -> None:
+def store_pauses(row: TicketSla, pauses: tuple[c.Pause, ...]) -> None:
     row.pauses = [[b.isoformat(), e.isoformat() if e else None] for b, e in pauses]
 
 
@@ -303,7 +303,7 @@ def _status(row: TicketSla, *, old: str, new: str, at: datetime) -> None:
         pauses.append((at, None))
     elif old in pause_on and new not in pause_on and pauses and pauses[-1][1] is None:
         pauses[-1] = (pauses[-1][0], at)
-    _store_pauses(row, c.normalise(pauses))
+    store_pauses(row, c.normalise(pauses))
     if new in (Status.SOLVED, Status.CLOSED) and row.resolution_met_at is None:
         row.resolution_met_at = at
     elif old in (Status.SOLVED,) and new not in (Status.SOLVED, Status.CLOSED):
