@@ -84,6 +84,7 @@ def test_the_queue_and_the_ticket_show_the_clock(browser_as, admin, agent, suppo
         page = b.get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'class="sla sla-warning"' in queue and ">0:10<" in queue
     assert "sla-panel" in page and "Поддержка 1 ч" in page and ">0:10<" in page
+    assert "First response" in page  # in the reader's language, not the server's
     with time_machine.travel(start + timedelta(minutes=75), tick=False):
         late = b.get("/queues/all/").content.decode()
     assert 'class="sla sla-breached"' in late and ">0:15<" in late

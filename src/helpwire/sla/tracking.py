@@ -32,6 +32,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpwire.calendars import schedule
 from helpwire.calendars import selectors as calendar_selectors
@@ -386,8 +387,8 @@ def api_block(ticket: Ticket, row: TicketSla | None, *, now: datetime | None = N
     return out
 
 
-LABELS = {"first_response": _("first response"), "next_response": _("next response"),
-          "resolution": _("resolution")}
+LABELS = {"first_response": gettext_lazy("first response"),
+          "next_response": gettext_lazy("next response"), "resolution": gettext_lazy("resolution")}
 
 
 def badges(tickets: list[Ticket], *, now: datetime | None = None) -> dict[int, dict[str, Any]]:
