@@ -88,3 +88,14 @@ def test_the_queue_and_the_ticket_show_the_clock(browser_as, admin, agent, suppo
     with time_machine.travel(start + timedelta(minutes=75), tick=False):
         late = b.get("/queues/all/").content.decode()
     assert 'class="sla sla-breached"' in late and ">0:15<" in late
+
+
+def test_moving_a_ticket_out_of_ones_groups_goes_back_to_the_queues(browser_as, agent, claims,
+                                                                     support, inbound):
+    ticket = inbound("Вопрос", thread="mv", ticket_defaults={"group_id": support.pk}).ticket
+    r = browser_as(agent).post(reverse("workspace:ticket_update", args=[ticket.pk]),
+                               {"group": claims.pk, "expected_group": support.pk},
+                               HTTP_HX_REQUEST="true")
+    assert r.status_code == 204 and r["HX-Redirect"] == reverse("workspace:home")
+    ticket.refresh_from_db()
+    assert ticket.group == claims

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,8 +116,17 @@ def _respond(request: HttpRequest, ticket_id: int, error: str = "",
              status: int = 400, extra: dict[str, Any] | None = None,
              where: str = "props") -> HttpResponse:
     """The re-rendered ticket body; an error shows where the agent acted (the reply box's
-    errors above the conversation, the panel's in the panel)."""
-    ticket = selectors.ticket_detail(viewer=viewer(request), pk=ticket_id)
+    errors above the conversation, the panel's in the panel). A ticket the agent just moved
+    out of his sight (another group) sends him back to his queues, saying so."""
+    try:
+        ticket = selectors.ticket_detail(viewer=viewer(request), pk=ticket_id)
+    except Http404:
+        if error:
+            raise
+        messages.info(request, _("Done. The ticket is now in a group you do not see."))
+        if is_htmx(request):
+            return HttpResponse(status=204, headers={"HX-Redirect": reverse("workspace:home")})
+        return redirect("workspace:home")
     if is_htmx(request):
         context = {**_context(request, ticket), "error": error, "error_in": where,
                    **(extra or {})}
