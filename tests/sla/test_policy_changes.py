@@ -56,3 +56,28 @@ def test_a_rule_sets_the_keyword_policy_and_it_survives_a_move(inbound, agent, s
     update_ticket(ticket=ticket, actor=as_agent(agent), group=claims)
     row.refresh_from_db()
     assert row.policy == burning  # set by a rule: it stays until a rule or a person changes it
+
+
+def test_a_supervisor_moves_a_deadline_and_an_agent_may_not(inbound, agent, supervisor, support,
+                                                            mobifitness):  # noqa: F811
+    from datetime import datetime, timedelta
+
+    import time_machine
+
+    from tests.sla.test_tracking import MONDAY
+
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = inbound("Вопрос", thread="d1", ticket_defaults={"group_id": support.pk}).ticket
+    later = (MONDAY + timedelta(hours=3)).isoformat()
+    with time_machine.travel(MONDAY + timedelta(minutes=30), tick=False):
+        refused = Api(agent).patch(f"/tickets/{ticket.pk}",
+                                   {"sla_due_at": {"first_response": later}})
+        assert refused.status_code == 403
+        done = Api(supervisor).patch(f"/tickets/{ticket.pk}",
+                                     {"sla_due_at": {"first_response": later}})
+    assert done.status_code == 200, done.content
+    first = done.json()["sla"]["first_response"]
+    assert datetime.fromisoformat(first["due_at"]) == MONDAY + timedelta(hours=3)
+    assert first["remaining_s"] == int(2.5 * 3600)
+    line = Change.objects.get(ticket=ticket, field="sla_due:first_response")
+    assert line.actor_agent_id == supervisor.pk

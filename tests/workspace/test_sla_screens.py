@@ -99,3 +99,22 @@ def test_moving_a_ticket_out_of_ones_groups_goes_back_to_the_queues(browser_as, 
     assert r.status_code == 204 and r["HX-Redirect"] == reverse("workspace:home")
     ticket.refresh_from_db()
     assert ticket.group == claims
+
+
+def test_a_supervisor_moves_a_deadline_on_the_ticket_page(browser_as, supervisor, support,
+                                                          inbound):
+    from helpwire.sla import actions, inputs
+    from helpwire.sla.models import TicketSla
+
+    values = inputs.clean(name="Поддержка", calendar_id=None,
+                          targets_value={"medium": {"first_response": 3600}},
+                          warning_seconds=900, pause_on=[], notes_count=False)
+    actions.set_group_policy(group=support, policy=actions.save_policy(policy=None,
+                                                                       values=values))
+    ticket = inbound("Вопрос", thread="due", ticket_defaults={"group_id": support.pk}).ticket
+    b = browser_as(supervisor)
+    assert "Move the deadline" in b.get(f"/tickets/{ticket.pk}/").content.decode()
+    r = b.post(reverse("workspace:ticket_sla", args=[ticket.pk]),
+               {"metric": "first_response", "due_at": "2099-01-01T10:00"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    assert "first_response" in TicketSla.objects.get(ticket=ticket).due_overrides

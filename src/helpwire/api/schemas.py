@@ -238,6 +238,9 @@ class TicketPatch(Schema):
     # "sla_policy": "group" back to its group's policy [SL3].
     sla_policy_id: Id | None = None
     sla_policy: Literal["group"] | None = None
+    # A clock's deadline moved by hand, for its current cycle (the same permission).
+    sla_due_at: dict[Literal["first_response", "next_response", "resolution"],
+                     AwareDatetime] | None = None
     expected: TicketExpected | None = Field(
         default=None, description="The values you saw, for the attributes you change: if "
         "any of them changed meanwhile, nothing is written and the answer is 409.")

@@ -179,14 +179,18 @@ def patch_ticket(request: HttpRequest, ticket_id: Id, payload: TicketPatch) -> A
                                    field_values=payload.fields, expected=expected,
                                    expected_fields=(seen.fields or {}) if seen else {})
     values = form.values()
-    sla_sent = payload.sla_policy_id is not None or payload.sla_policy == "group"
+    sla_sent = (payload.sla_policy_id is not None or payload.sla_policy == "group"
+                or bool(payload.sla_due_at))
     with transaction.atomic():
-        if sla_sent:
+        if payload.sla_policy_id is not None or payload.sla_policy == "group":
             policy = (get_object_or_404(SlaPolicy, pk=payload.sla_policy_id)
                       if payload.sla_policy_id is not None else None)
             sla_actions.set_ticket_policy(
                 ticket=ticket, actor=Actor.of_agent(viewer), policy=policy,
                 source=Source.MANUAL if policy is not None else Source.GROUP)
+        for metric, due in (payload.sla_due_at or {}).items():
+            sla_actions.set_ticket_due(ticket=ticket, actor=Actor.of_agent(viewer),
+                                       metric=metric, due_at=due)
         if values or not sla_sent:
             update_ticket(ticket=ticket, actor=Actor.of_agent(viewer), **values)
     return _detail(request, ticket_id)

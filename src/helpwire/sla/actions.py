@@ -3,16 +3,19 @@ default, and a group's own policy."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Group
 from helpwire.core.actors import Actor
 from helpwire.sla import tracking
-from helpwire.sla.models import GroupPolicy, SlaPolicy, Source, TicketSla
+from helpwire.sla.models import METRICS, GroupPolicy, SlaPolicy, Source, TicketSla
 from helpwire.tickets.locks import lock_ticket
 from helpwire.tickets.models import Ticket
 
@@ -79,6 +82,32 @@ def set_ticket_policy(*, ticket: Ticket, actor: Actor, policy: SlaPolicy | None,
         row.policy, row.source = policy, source
         tracking.record(ticket, actor, old, policy, source=source, at=now)
         tracking.refresh(row, ticket, now=now)
+    return row
+
+
+@transaction.atomic
+def set_ticket_due(*, ticket: Ticket, actor: Actor, metric: str, due_at: datetime) -> TicketSla:
+    """Move one clock's deadline by hand (the role's ``sla.change``) [SL3]: a history line
+    and an ``sla.changed`` event like a policy change. The deadline holds for the clock's
+    current cycle; a pause still moves it on."""
+    ticket = lock_ticket(ticket.pk)
+    permissions.require(actor, "sla.change", ticket)
+    if metric not in METRICS:
+        raise ValidationError(_("“%(metric)s” is not a metric (%(known)s).")
+                              % {"metric": metric, "known": ", ".join(METRICS)},
+                              code="invalid_metric")
+    now = timezone.now()
+    row = tracking.row_of(ticket, start=now)
+    if row.policy is None or getattr(row, f"{metric}_start") is None:
+        raise ValidationError(_("This ticket has no running %(metric)s clock.")
+                              % {"metric": metric}, code="no_clock")
+    if due_at <= getattr(row, f"{metric}_start"):
+        raise ValidationError(_("A deadline comes after the clock started."),
+                              code="invalid_due")
+    old = (row.due_overrides or {}).get(metric)
+    row.due_overrides = {**(row.due_overrides or {}), metric: due_at.isoformat()}
+    tracking.record_due(ticket, actor, metric, old, due_at, at=now)
+    tracking.refresh(row, ticket, now=now)
     return row
 
 

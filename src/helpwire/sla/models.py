@@ -89,6 +89,9 @@ class TicketSla(models.Model):
     # Warnings and breaches already announced in the current cycle of each metric
     # ({"first_response": {"warned": iso, "breached": iso}}), so each fires once.
     marks = models.JSONField(default=dict, blank=True)
+    # Deadlines set by hand for the current cycle of a metric ({"resolution": iso}) [SL3]:
+    # the clock's target becomes the working time from its start to that moment.
+    due_overrides = models.JSONField(default=dict, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     # When the nearest running clock enters its warning window (the "warning" state).
     warning_at = models.DateTimeField(null=True, blank=True)

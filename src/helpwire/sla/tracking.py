@@ -119,6 +119,13 @@ def metrics(row: TicketSla, *, priority: str, now: datetime,
             continue
         clock = c.Clock(start=start, target_s=target, met_at=getattr(row, f"{name}_met_at"),
                         pauses=tuple(p for p in pauses if p[1] is None or p[1] > start))
+        override = parse_datetime((row.due_overrides or {}).get(name) or "")
+        if override is not None:
+            # A deadline set by hand: the working time the clock uses by then is its target.
+            target = max(1, round(c.used(spec, c.Clock(start=start, target_s=target,
+                                                       pauses=clock.pauses), override)))
+            clock = c.Clock(start=start, target_s=target, met_at=clock.met_at,
+                            pauses=clock.pauses)
         reading = c.read(spec, clock, now, warning_s=policy.warning_seconds if policy else 0)
         warning_at = None
         if reading.due_at is not None and policy is not None:
@@ -178,6 +185,14 @@ def record(ticket: Ticket, actor: Actor, old: SlaPolicy | None, new: SlaPolicy |
                 source=source)
 
 
+def record_due(ticket: Ticket, actor: Actor, metric: str, old: str | None, new: datetime, *,
+               at: datetime) -> None:
+    Change.objects.create(ticket=ticket, field=f"sla_due:{metric}", old=old or "",
+                          new=new.isoformat(), created_at=at, **actor.columns())
+    events.emit(SLA_CHANGED, actor=actor, ticket_id=ticket.pk, metric=metric,
+                due_at=new.isoformat(), source=Source.MANUAL)
+
+
 def _row(ticket: Ticket, *, start: datetime) -> TicketSla:
     """The ticket's clocks; made now if it has none (``start``: its creation for a new
     ticket, else this moment — a ticket from before any policy, or a mailing's copy that
@@ -216,9 +231,13 @@ def _settle(row: TicketSla, ticket: Ticket, metric: str, at: datetime) -> None:
 
 
 def _reset(row: TicketSla, metric: str) -> None:
+    """A new cycle of the metric: its announcements and a deadline set by hand go."""
     marks = dict(row.marks or {})
     marks.pop(metric, None)
     row.marks = marks
+    overrides = dict(row.due_overrides or {})
+    overrides.pop(metric, None)
+    row.due_overrides = overrides
 
 
 @events.in_transaction(events.MESSAGE_RECEIVED, order=_ORDER)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpwire.sla import actions
-from helpwire.sla.models import SlaPolicy, Source
+from helpwire.sla.models import METRICS, SlaPolicy, Source
 from helpwire.tickets import selectors
 from helpwire.workspace.views.common import actor, agent_view, error_text, viewer
 from helpwire.workspace.views.tickets import _respond
@@ -33,12 +33,25 @@ class TicketSlaForm(forms.Form):
         return found
 
 
+class TicketDueForm(forms.Form):
+    metric = forms.ChoiceField(choices=[(m, m) for m in METRICS])
+    due_at = forms.DateTimeField()  # read in the agent's own time zone
+
+
 @agent_view("ticket.view")
 @require_POST
 def ticket_sla(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.visible_ticket(viewer=viewer(request), pk=pk)
-    form = TicketSlaForm(request.POST)
     try:
+        if "due_at" in request.POST:
+            due = TicketDueForm(request.POST)
+            if not due.is_valid():
+                raise ValidationError(_("Choose the clock and the new deadline."))
+            actions.set_ticket_due(ticket=ticket, actor=actor(request),
+                                   metric=due.cleaned_data["metric"],
+                                   due_at=due.cleaned_data["due_at"])
+            return _respond(request, pk)
+        form = TicketSlaForm(request.POST)
         if not form.is_valid():
             raise ValidationError(list(form.errors.get("policy") or [_("Choose a policy.")]))
         policy = form.cleaned_data["policy"]
