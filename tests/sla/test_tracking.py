@@ -223,3 +223,22 @@ def test_tickets_from_before_the_first_policy_get_clocks_from_their_columns(inbo
     assert clocks(waiting, MONDAY + timedelta(hours=2))["first_response"]["state"] == "breached"
     assert clocks(answered, MONDAY + timedelta(hours=2))["first_response"]["state"] == "met"
     assert TicketSla.objects.get(ticket=waiting).policy == p
+
+
+def test_a_note_counts_as_a_response_only_when_the_policy_says_so(inbound, agent, support):
+    values = inputs.clean(name="Заметки считаются", calendar_id=None,
+                          targets_value={"medium": {"first_response": 3600}},
+                          warning_seconds=900, pause_on=[], notes_count=True)
+    counting = actions.save_policy(policy=None, values=values)
+    actions.set_group_policy(group=support, policy=counting)
+    with time_machine.travel(MONDAY, tick=False):
+        noted = inbound("Вопрос", thread="n1", ticket_defaults={"group_id": support.pk}).ticket
+        reply(ticket=noted, actor=Actor.of_agent(agent), text="Уточняю у склада", kind="note")
+    assert clocks(noted, MONDAY + timedelta(hours=2))["first_response"]["state"] == "met"
+    counting.notes_count = False
+    counting.save()
+    with time_machine.travel(MONDAY, tick=False):
+        other = inbound("Вопрос", thread="n2", email="o@example.ru",
+                        ticket_defaults={"group_id": support.pk}).ticket
+        reply(ticket=other, actor=Actor.of_agent(agent), text="Уточняю", kind="note")
+    assert clocks(other, MONDAY + timedelta(hours=2))["first_response"]["state"] == "breached"
