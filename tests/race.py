@@ -17,7 +17,10 @@ from typing import Any
 
 import psycopg
 import pytest
+import time_machine
 from django.db import connection, connections
+
+from helpwire.core import timers
 
 postgres_only = pytest.mark.postgres
 
@@ -159,3 +162,24 @@ class EnqueueRecorder:
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
         return self.task.call(*args, **kwargs)
+
+
+def sweeps_while_one_holds(at: Any, *, inside: threading.Event,
+                           release: threading.Event) -> list[Any]:
+    """Two schedulers sweeping the timers due at ``at``: the first holds its transaction
+    where the test's hook sets ``inside`` (and waits for ``release``); the second sweeps
+    meanwhile, then releases it. Returns both results."""
+
+    def first() -> Any:
+        with time_machine.travel(at, tick=False):
+            return timers.sweep()
+
+    def second() -> Any:
+        inside.wait(15)
+        try:
+            with time_machine.travel(at, tick=False):
+                return timers.sweep()
+        finally:
+            release.set()
+
+    return run_concurrently(first, second)

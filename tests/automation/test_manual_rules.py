@@ -4,8 +4,6 @@ bar — and nobody gets it twice, whether the run is repeated or interrupted."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from helpwire.automation import actions, manual, rule_inputs
@@ -128,4 +126,6 @@ def test_it_runs_a_rule_from_the_bulk_bar(browser_as, inbound, agent, support, o
                HTTP_HX_REQUEST="true")
     assert r.status_code == 200, r.content
     assert [sent(t) for t in tickets] == [1, 1]
-    assert json.dumps(r.content.decode())  # the job's summary came back
+    job = BulkJob.objects.get()
+    assert f'id="job-{job.pk}"' in r.content.decode()  # the job's summary came back
+    assert (job.state, job.done) == ("done", 2)

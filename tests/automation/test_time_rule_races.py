@@ -17,7 +17,7 @@ from helpwire.core import timers
 from helpwire.core.models import Timer
 from helpwire.tickets.models import Message, MessageKind
 from tests.automation.test_time_rules import time_rule
-from tests.race import errors, postgres_only, run_concurrently
+from tests.race import errors, postgres_only, sweeps_while_one_holds
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 START = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -44,19 +44,7 @@ def test_two_schedulers_fire_a_time_rule_once(inbound, monkeypatch):
     monkeypatch.setattr(timed.engine, "run", slow)
     later = START + timedelta(hours=2)
 
-    def first():
-        with time_machine.travel(later, tick=False):
-            return timers.sweep()
-
-    def second():
-        inside.wait(15)
-        try:
-            with time_machine.travel(later, tick=False):
-                return timers.sweep()
-        finally:
-            second_done.set()
-
-    results = run_concurrently(first, second)
+    results = sweeps_while_one_holds(later, inside=inside, release=second_done)
     assert not errors(results), results
     with time_machine.travel(later + timedelta(minutes=1), tick=False):
         timers.sweep()  # what the busy ticket left for the next round

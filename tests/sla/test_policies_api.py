@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from helpwire.accounts.models import Group
 from helpwire.calendars.models import Calendar
 from helpwire.sla.models import GroupPolicy, SlaPolicy
 from tests.api.conftest import Api
@@ -77,4 +76,4 @@ def test_plain_agents_read_but_do_not_write(agent):
     r = Api(agent).post("/sla-policies", SUPPORT_1H)
     assert r.status_code == 403
     assert Api(agent).get("/sla-policies").status_code == 200
-    assert Group.objects.exists()
+    assert not SlaPolicy.objects.exists()

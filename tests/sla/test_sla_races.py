@@ -12,7 +12,7 @@ import time_machine
 from helpwire.core import timers
 from helpwire.core.models import Event, Timer
 from helpwire.sla import tracking
-from tests.race import errors, postgres_only, run_concurrently
+from tests.race import errors, postgres_only, run_concurrently, sweeps_while_one_holds
 from tests.sla.test_tracking import MONDAY, mobifitness  # noqa: F401  (a fixture)
 
 
@@ -39,19 +39,7 @@ def test_two_schedulers_announce_a_breach_once(inbound, support, mobifitness,  #
     monkeypatch.setattr(tracking.events, "emit", slow)
     later = MONDAY + timedelta(hours=2)
 
-    def first():
-        with time_machine.travel(later, tick=False):
-            return timers.sweep()
-
-    def second():
-        inside.wait(15)
-        try:
-            with time_machine.travel(later, tick=False):
-                return timers.sweep()
-        finally:
-            second_done.set()
-
-    results = run_concurrently(first, second)
+    results = sweeps_while_one_holds(later, inside=inside, release=second_done)
     assert not errors(results), results
     with time_machine.travel(later + timedelta(minutes=1), tick=False):
         timers.sweep()

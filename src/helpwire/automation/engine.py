@@ -33,6 +33,7 @@ from helpwire.automation.models import Outcome, Rule, RuleFiring, RuleMode
 from helpwire.core import events
 from helpwire.core.actors import ActorKind
 from helpwire.core.models import Event
+from helpwire.sla.clock import hours_minutes
 from helpwire.sla.tracking import SLA_BREACHED, SLA_CHANGED, SLA_WARNING
 from helpwire.tickets.locks import lock_ticket
 from helpwire.tickets.models import Message, MessageKind, Ticket
@@ -90,15 +91,9 @@ def _sla(event: Event) -> None:
     p = event.payload
     remaining = p.get("remaining_s")
     extra = {"sla.metric": str(p.get("metric") or ""), "sla.due_at": str(p.get("due_at") or ""),
-             "sla.remaining": "" if remaining is None else _duration(int(remaining)),
+             "sla.remaining": "" if remaining is None else hours_minutes(int(remaining)),
              "sla.source": str(p.get("source") or "")}
     run(event=event.kind, ticket_id=event.ticket_id, extra=extra)
-
-
-def _duration(seconds: int) -> str:
-    sign = "-" if seconds < 0 else ""
-    minutes = abs(seconds) // 60
-    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
 
 
 # The enabled rules, read once for a whole chain of events: a rule's change is itself an

@@ -96,3 +96,10 @@ def read(spec: schedule.Spec, clock: Clock, now: datetime, *,
         return Reading(PAUSED, remaining, None)
     return Reading(WARNING if remaining <= warning_s else RUNNING, remaining,
                    due_at(spec, clock))
+
+
+def hours_minutes(seconds: float, *, signed: bool = True) -> str:
+    """Working seconds as "1:05"; the time over as "-0:15" (or without its sign)."""
+    minutes = int(abs(seconds)) // 60
+    sign = "-" if signed and seconds < 0 else ""
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"

@@ -170,10 +170,6 @@ def refresh(row: TicketSla, ticket: Ticket, *, now: datetime | None = None,
             Timer.objects.filter(pk=timer.pk).update(due_at=due, attempts=0)
 
 
-def row_of(ticket: Ticket, *, start: datetime) -> TicketSla:
-    return _row(ticket, start=start)
-
-
 def record(ticket: Ticket, actor: Actor, old: SlaPolicy | None, new: SlaPolicy | None, *,
            source: str, at: datetime) -> None:
     """Every change of policy — by hand, by a rule, by reassignment — is a history line with
@@ -193,7 +189,7 @@ def record_due(ticket: Ticket, actor: Actor, metric: str, old: str | None, new: 
                 due_at=new.isoformat(), source=Source.MANUAL)
 
 
-def _row(ticket: Ticket, *, start: datetime) -> TicketSla:
+def row_of(ticket: Ticket, *, start: datetime) -> TicketSla:
     """The ticket's clocks; made now if it has none (``start``: its creation for a new
     ticket, else this moment — a ticket from before any policy, or a mailing's copy that
     was just answered, is not late for what happened before)."""
@@ -248,7 +244,7 @@ def _received(event: Event) -> None:
     assert ticket is not None
     message = events.held(event, "message")
     at = message.created_at if message is not None else event.created_at
-    row = _row(ticket, start=ticket.created_at if event.payload.get("new_ticket") else at)
+    row = row_of(ticket, start=ticket.created_at if event.payload.get("new_ticket") else at)
     if not event.payload.get("new_ticket") and row.first_response_met_at is not None \
             and row.next_response_start is None:
         row.next_response_start, row.next_response_met_at = at, None
@@ -265,7 +261,7 @@ def _added(event: Event) -> None:
     if not _tracked(ticket) or message is None or (message.meta or {}).get("automatic"):
         return
     assert ticket is not None
-    row = _row(ticket, start=message.created_at)
+    row = row_of(ticket, start=message.created_at)
     public = message.kind == MessageKind.OUTBOUND
     if not public and not (row.policy is not None and row.policy.notes_count):
         return
@@ -292,7 +288,7 @@ def _changed(event: Event) -> None:
     if row is None:
         if not _tracked(ticket):
             return
-        row = _row(ticket, start=event.created_at)
+        row = row_of(ticket, start=event.created_at)
     now = event.created_at
     if "status" in changes:
         if ticket.status in (Status.SOLVED, Status.CLOSED) and row.resolution_met_at is None:

@@ -18,6 +18,7 @@ from helpwire.accounts.models import Agent
 from helpwire.connectors.models import BUILTIN_LABELS, BUILTIN_NAMES
 from helpwire.conversations.sanitize import clean_html, hold_remote_images
 from helpwire.core.actors import SYSTEM_NAMES, ActorKind
+from helpwire.sla.clock import hours_minutes
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.history import FIELD_LABELS
 from helpwire.tickets.models import Priority, Status, TicketType
@@ -147,8 +148,6 @@ def priority_label(code: str) -> str:
 def sla_time(seconds: object) -> str:
     """Working seconds as "1:05" (hours and minutes); the time over without its sign."""
     try:
-        total = abs(int(seconds))  # type: ignore[call-overload]
+        return hours_minutes(float(seconds), signed=False)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return ""
-    minutes = total // 60
-    return f"{minutes // 60}:{minutes % 60:02d}"
