@@ -10,7 +10,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "helpwire"
 # Lowest first. Each app may import only apps at its own level or below.
 LAYERS = ["core", "calendars", "accounts", "clients", "connectors", "tickets", "conversations",
-          "mail", "search", "sla", "automation", "api", "workspace", "demo"]
+          "mail", "search", "sla", "reports", "automation", "api", "workspace", "demo"]
 
 
 def _runtime_imports(tree: ast.AST) -> list[tuple[int, str]]:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "helpwire.mail",
     "helpwire.search",
     "helpwire.sla",
+    "helpwire.reports",
     "helpwire.automation",
     "helpwire.workspace",
     "helpwire.demo",

@@ -24,13 +24,13 @@ _ROLE_PERMS: dict[str, set[str]] = {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "settings.manage",
         "view.share", "queue.team", "tag.create", "agent.directory", "mention.outside",
-        "mailing.send", "sla.change",
+        "mailing.send", "sla.change", "report.view", "rating.exclude",
     },
     Role.SUPERVISOR: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",
         "ticket.bulk", "client.view", "client.edit", "client.merge", "view.share",
         "queue.team", "tag.create", "agent.directory", "mention.outside", "mailing.send",
-        "sla.change",
+        "sla.change", "report.view", "rating.exclude",
     },
     Role.AGENT: {
         "ticket.view", "ticket.edit", "ticket.assign", "ticket.create", "ticket.merge",

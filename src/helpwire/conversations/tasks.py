@@ -57,8 +57,11 @@ def _outbound(message: Message) -> OutboundMessage:
     meta = message.meta or {}
     return OutboundMessage(
         message_id=message.pk, ticket_id=ticket.pk, ticket_number=ticket.number,
-        channel_id=message.channel_id, subject=ticket.subject, text=message.body_text,
-        html=message.body_html, recipients=recipients,
+        channel_id=message.channel_id, subject=ticket.subject,
+        # A block a higher app attached to this reply (the rating links [RP1]): sent, not
+        # part of the conversation the agents read.
+        text=message.body_text + str(meta.get("footer_text", "")),
+        html=message.body_html + str(meta.get("footer_html", "")), recipients=recipients,
         attachments=[(a.filename, a.content_type, a.file.path)
                      for a in message.attachments.all() if a.file],
         delivery_key=message.delivery_key, in_reply_to=last_inbound or "",

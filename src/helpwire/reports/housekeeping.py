@@ -1,0 +1,82 @@
+"""The reports' scheduled jobs: folding the daily rollup and the nightly snapshot of
+open, pending and on-hold tickets. Both are safe with several schedulers running."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from helpwire.core import periodic
+from helpwire.reports.facts import zone
+from helpwire.reports.models import DIMENSIONS, Daily, Snapshot
+from helpwire.tickets import counters
+from helpwire.tickets.models import Status
+
+SNAPSHOT_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD)
+_COLUMNS = ", ".join(DIMENSIONS)
+_FOLD = (f"DELETE FROM reports_daily WHERE day = %s "  # noqa: S608 (constant column names)
+         f"RETURNING {_COLUMNS}, count, sum_s, sum_calendar_s")
+
+
+def today() -> date:
+    return timezone.now().astimezone(zone()).date()
+
+
+def fold_day(day: date) -> int:
+    """Replace a day's rollup rows by one per key. DELETE … RETURNING takes exactly the
+    rows it removes, so a row another transaction adds meanwhile stays for the next run."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_FOLD, [day])
+        sums: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        taken = 0
+        for *key, n, s, cs in cursor.fetchall():
+            taken += 1
+            cell = sums[tuple(key)]
+            cell[0] += n
+            cell[1] += s
+            cell[2] += cs
+        Daily.objects.bulk_create(
+            Daily(**dict(zip(DIMENSIONS, _typed(key), strict=True)), count=n, sum_s=s,
+                  sum_calendar_s=cs, folded=True)
+            for key, (n, s, cs) in sums.items() if n or s or cs)
+    return taken
+
+
+def _typed(key: tuple[object, ...]) -> tuple[object, ...]:
+    # SQLite hands dates and booleans back as text and integers.
+    values = dict(zip(DIMENSIONS, key, strict=True))
+    if isinstance(values["day"], str):
+        values["day"] = date.fromisoformat(values["day"])
+    values["internal"] = bool(values["internal"])
+    return tuple(values[d] for d in DIMENSIONS)
+
+
+@periodic.every(300, name="reports.fold")
+def fold(*, limit: int = 30) -> int:
+    """Fold the days before today that have new rows (today's keep growing)."""
+    days = list(Daily.objects.filter(folded=False, day__lt=today()).order_by("day")
+                .values_list("day", flat=True).distinct()[:limit])
+    return sum(fold_day(d) for d in days)
+
+
+@periodic.every(600, name="reports.snapshot")
+def take_snapshot(*, day: date | None = None) -> bool:
+    """Open, pending and on-hold tickets per group, agent and channel at the end of
+    ``day`` (yesterday by default: the first run after midnight takes it)."""
+    day = day or today() - timedelta(days=1)
+    if Snapshot.objects.filter(day=day).exists():
+        return False
+    cells = counters.cells()
+    try:
+        with transaction.atomic():
+            Snapshot.objects.bulk_create(
+                Snapshot(day=day, status=status, group_key=group, agent_key=agent,
+                         channel_key=channel, count=n)
+                for (status, group, agent, channel), n in sorted(cells.items())
+                if status in SNAPSHOT_STATUSES)
+    except IntegrityError:
+        return False  # another scheduler took it first
+    return True

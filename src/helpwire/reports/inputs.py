@@ -1,0 +1,112 @@
+"""The one parser of a report's query (period, grouping, filters) for the screens, the API,
+exports and scheduled reports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from helpwire.reports.facts import zone
+from helpwire.reports.selectors import GROUPS, ReportFilter
+from helpwire.tickets import tags as tag_tree
+from helpwire.tickets.models import Priority, Tag
+
+MAX_DAYS = 3 * 366
+GROUP_LABELS = {"day": _l("day"), "week": _l("week"), "month": _l("month"),
+                "agent": _l("agent"), "group": _l("group"), "channel": _l("channel"),
+                "tag": _l("tag")}
+
+
+class ReportForm(forms.Form):
+    # ``from`` is a Python keyword: the form reads it under its own name (see parse).
+    start = forms.DateField(required=False, label=_l("From"))
+    end = forms.DateField(required=False, label=_l("To"))
+    group_by = forms.ChoiceField(required=False, label=_l("Group by"),
+                                 choices=[(g, GROUP_LABELS[g]) for g in GROUPS])
+    channel = forms.IntegerField(required=False, min_value=1, label=_l("Channel"))
+    group = forms.IntegerField(required=False, min_value=1, label=_l("Group"))
+    agent = forms.CharField(required=False, label=_l("Agent"))
+    tag = forms.CharField(required=False, max_length=500, label=_l("Tag"))
+    company = forms.IntegerField(required=False, min_value=1, label=_l("Company"))
+    priority = forms.ChoiceField(required=False, label=_l("Priority"),
+                                 choices=[("", "—"), *Priority.choices])
+    internal = forms.NullBooleanField(required=False, label=_l("Internal requests"))
+
+    def clean_agent(self) -> int | None:
+        raw = (self.cleaned_data.get("agent") or "").strip()
+        if not raw:
+            return None
+        if raw == "none":
+            return 0
+        if not raw.isdigit():
+            raise ValidationError(_("Choose an agent."), code="invalid_agent")
+        return int(raw)
+
+    def clean_tag(self) -> Tag | None:
+        raw = (self.cleaned_data.get("tag") or "").strip()
+        if not raw:
+            return None
+        found = (Tag.objects.filter(pk=int(raw)).first() if raw.isdigit()
+                 else tag_tree.find(raw))
+        if found is None:
+            raise ValidationError(_("No such tag."), code="invalid_tag")
+        return found
+
+
+def last_week() -> tuple[date, date]:
+    today = timezone.now().astimezone(zone()).date()
+    monday = today - timedelta(days=today.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+def parse(data: Mapping[str, Any], *, default_group: str = "day") -> ReportFilter:
+    """A query dict (``from``, ``to``, ``group_by`` and the filters) → a ReportFilter;
+    ValidationError with the field's message when something is wrong. No period means
+    last week (Monday's report)."""
+    values = {k: data.get(k) for k in ReportForm.base_fields if k in data}
+    if "from" in data:
+        values["start"] = data.get("from")
+    if "to" in data:
+        values["end"] = data.get("to")
+    form = ReportForm(values)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.as_data().items()))
+        raise ValidationError(f"{field}: {errors[0].messages[0]}", code="invalid_report")
+    c = form.cleaned_data
+    start, end = c.get("start"), c.get("end")
+    if start is None or end is None:
+        week = last_week()
+        start, end = start or week[0], end or week[1]
+    if end < start:
+        raise ValidationError(_("The period ends before it starts."), code="invalid_period")
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationError(_("A report covers at most three years."), code="invalid_period")
+    return ReportFilter(start=start, end=end, group_by=c.get("group_by") or default_group,
+                        channel=c.get("channel"), group=c.get("group"), agent=c.get("agent"),
+                        tag=c.get("tag"), company=c.get("company"),
+                        priority=c.get("priority") or None, internal=c.get("internal"))
+
+
+def query_string(f: ReportFilter, **override: Any) -> str:
+    """The filter back as a query string (links, drill-downs, scheduled reports)."""
+    values: dict[str, Any] = {"from": f.start.isoformat(), "to": f.end.isoformat(),
+                              "group_by": f.group_by}
+    for name in ("channel", "group", "company", "priority"):
+        if getattr(f, name) is not None:
+            values[name] = getattr(f, name)
+    if f.agent is not None:
+        values["agent"] = f.agent or "none"
+    if f.tag is not None:
+        values["tag"] = f.tag.pk
+    if f.internal is not None:
+        values["internal"] = "true" if f.internal else "false"
+    values.update({k: v for k, v in override.items() if v is not None})
+    return urlencode(values)
