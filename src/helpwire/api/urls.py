@@ -9,6 +9,7 @@ from helpwire.api import (
     errors,
     jobs,
     mailings,
+    reports,
     rules,
     sla,
     templates,
@@ -36,5 +37,6 @@ api.add_router("", templates.router)
 api.add_router("", jobs.router)
 api.add_router("", mailings.router)
 api.add_router("", sla.router)
+api.add_router("", reports.router)
 
 urlpatterns = api.urls

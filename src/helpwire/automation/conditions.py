@@ -47,7 +47,9 @@ CHANGEABLE = ("status", "priority", "type", "subject", "assignee", "group", "tag
 # What an SLA event is about: the metric of a warning or breach, the source of a change
 # ("manual" for a change by hand — the lead's alert).
 SLA_FIELDS = {"sla.metric", "sla.source"}
-FIELDS = (TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | SLA_FIELDS
+# What a rating is [AU10]: the client's grade.
+EVENT_FIELDS = SLA_FIELDS | {"rating.grade"}
+FIELDS = (TEXT_FIELDS | CHOICE_FIELDS | FLAG_FIELDS | set(HOURS_FIELDS) | EVENT_FIELDS
           | {"tag", "changed"})
 OPS = {"is", "is_not", "in", "word_forms", "contains", "phrase", "regex", "gt", "lt", "set",
        "not_set"}
@@ -60,6 +62,7 @@ FIELD_LABELS = {
     "client.company": _("client's company"), "client.responsible": _("client's agent"),
     "working_hours": _("working hours"), "changed": _("what changed"),
     "sla.metric": _("SLA target"), "sla.source": _("who changed the SLA policy"),
+    "rating.grade": _("the client's rating"),
     "hours_since_created": _("hours since created"),
     "hours_since_client_message": _("hours since the client wrote"),
     "hours_since_agent_message": _("hours since an agent replied"),
@@ -120,7 +123,7 @@ class Facts:
             return self.custom(name[len("field."):])
         if name in HOURS_FIELDS:
             return self.hours(name)
-        if name in SLA_FIELDS:
+        if name in EVENT_FIELDS:
             return self.extra.get(name, "")
         readers: dict[str, Callable[[], Any]] = {
             "channel": lambda: t.channel_id, "status": lambda: t.status,

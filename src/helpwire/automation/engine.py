@@ -27,12 +27,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from helpwire.accounts.models import Agent
 from helpwire.automation import rule_actions
 from helpwire.automation.conditions import Facts, evaluate
 from helpwire.automation.models import Outcome, Rule, RuleFiring, RuleMode
 from helpwire.core import events
 from helpwire.core.actors import ActorKind
 from helpwire.core.models import Event
+from helpwire.reports.models import RATING_RECEIVED
 from helpwire.sla.clock import hours_minutes
 from helpwire.sla.tracking import SLA_BREACHED, SLA_CHANGED, SLA_WARNING
 from helpwire.tickets.locks import lock_ticket
@@ -41,7 +43,7 @@ from helpwire.tickets.models import Message, MessageKind, Ticket
 logger = logging.getLogger("helpwire.rules")
 
 EVENTS = ("ticket.created", "message.received", "reply.sent", "note.added", "ticket.changed",
-          "reminder.fired", SLA_WARNING, SLA_BREACHED, SLA_CHANGED)
+          "reminder.fired", SLA_WARNING, SLA_BREACHED, SLA_CHANGED, RATING_RECEIVED)
 MAX_DEPTH = 10
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("rule_depth", default=0)
 # Firings done so far in this context: a change that set off more rules shows here.
@@ -93,6 +95,18 @@ def _sla(event: Event) -> None:
     extra = {"sla.metric": str(p.get("metric") or ""), "sla.due_at": str(p.get("due_at") or ""),
              "sla.remaining": "" if remaining is None else hours_minutes(int(remaining)),
              "sla.source": str(p.get("source") or "")}
+    run(event=event.kind, ticket_id=event.ticket_id, extra=extra)
+
+
+@events.in_transaction(RATING_RECEIVED, order=50)
+def _rating(event: Event) -> None:
+    """A client rated the ticket [AU10]: {{rating.grade}}, {{rating.comment}} and
+    {{rating.agent}} (the rated agent) for conditions and messages."""
+    p = event.payload
+    agent = Agent.objects.filter(pk=p.get("agent_id") or 0).values_list("name", flat=True)
+    extra = {"rating.grade": str(p.get("grade") or ""),
+             "rating.comment": str(p.get("comment") or ""), "rating.agent": agent.first() or "",
+             "rating.previous": str(p.get("previous") or "")}
     run(event=event.kind, ticket_id=event.ticket_id, extra=extra)
 
 

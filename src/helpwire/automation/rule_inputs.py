@@ -15,6 +15,7 @@ from helpwire.accounts.models import Agent, Group
 from helpwire.automation import conditions as c
 from helpwire.automation.engine import EVENTS
 from helpwire.automation.models import ReplyTemplate, RuleMode
+from helpwire.reports.models import Grade
 from helpwire.sla.models import SlaPolicy
 from helpwire.tickets.models import CustomField, Priority, Status, TicketType
 
@@ -30,7 +31,7 @@ MAX_ACTIONS = 30
 MAX_HOURS = 24 * 366
 CHOICES = {"status": Status.values, "priority": Priority.values, "type": TicketType.values,
            "sla.metric": ["first_response", "next_response", "resolution"],
-           "sla.source": ["group", "default", "rule", "manual"]}
+           "sla.source": ["group", "default", "rule", "manual"], "rating.grade": Grade.values}
 
 
 def _condition(item: Any, where: str) -> dict[str, Any]:

@@ -48,6 +48,9 @@ VARIABLES: list[tuple[str, str | Promise]] = [
     ("sla.metric", _("the SLA target a warning or breach is about")),
     ("sla.due_at", _("that target's deadline")),
     ("sla.remaining", _("the working time left (negative: over)")),
+    ("rating.grade", _("the client's rating: good, normal or bad")),
+    ("rating.comment", _("the client's comment on the rating")),
+    ("rating.agent", _("the rated agent")),
 ]
 NAMES = {name for name, _label in VARIABLES}
 # How long an answer is promised within, in working time, until an SLA policy says otherwise.

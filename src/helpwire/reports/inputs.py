@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from helpwire.reports.facts import zone
+from helpwire.reports.models import Metric
 from helpwire.reports.selectors import GROUPS, ReportFilter
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import Priority, Tag
@@ -59,6 +60,14 @@ class ReportForm(forms.Form):
         if found is None:
             raise ValidationError(_("No such tag."), code="invalid_tag")
         return found
+
+
+def metric(value: str) -> str:
+    """A drill-down's figure: one of the metrics."""
+    if value not in Metric.values:
+        raise ValidationError(_("Unknown figure %(name)s."), code="invalid_metric",
+                              params={"name": value})
+    return value
 
 
 def last_week() -> tuple[date, date]:

@@ -13,7 +13,6 @@ from html import escape
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -74,18 +73,19 @@ def footer(rating: Rating) -> tuple[str, str]:
 
 def _reply_now(ticket: Ticket) -> Message | None:
     """The public reply an agent sent in the step that set the status, if any."""
-    return (Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND,
-                                   actor_kind=ActorKind.AGENT,
-                                   created_at=ticket.status_changed_at)
-            .exclude(meta__automatic=True).order_by("-id").first())
+    found = (Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND,
+                                    actor_kind=ActorKind.AGENT,
+                                    created_at=ticket.status_changed_at).order_by("-id"))
+    # In Python: a JSON key's absence is NULL in SQL, which an exclude() would drop too.
+    return next((m for m in found if not (m.meta or {}).get("automatic")), None)
 
 
 def _rated_agent(ticket: Ticket) -> int | None:
     """Who answered: the author of the last public agent reply, else the assignee."""
-    last = (Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND,
-                                   actor_kind=ActorKind.AGENT)
-            .filter(~Q(meta__automatic=True)).order_by("-created_at", "-id")
-            .values_list("actor_agent_id", flat=True).first())
+    replies = (Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND,
+                                      actor_kind=ActorKind.AGENT)
+               .order_by("-created_at", "-id").values_list("actor_agent_id", "meta")[:20])
+    last = next((a for a, meta in replies if not (meta or {}).get("automatic")), None)
     return last or ticket.assignee_id
 
 

@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "reply.sent": _("an agent replies"), "note.added": _("an agent adds a note"),
     "ticket.changed": _("the ticket changes"), "reminder.fired": _("a reminder fires"),
     "sla.warning": _("an SLA deadline is near"), "sla.breached": _("an SLA deadline passed"),
+    "rating.received": _("a client rated the ticket"),
     "sla.changed": _("the SLA policy changes"),
 }
 OP_LABELS = {
