@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
-from helpwire.reports import facts
+from helpwire.reports import facts, housekeeping
 from helpwire.reports.models import Daily, Fact
 from helpwire.tickets.actions import set_status
 from tests.automation.test_rule_sending import office
@@ -119,3 +120,27 @@ def test_it_counts_a_one_touch_resolution_and_drops_spam(inbound, agent, support
     assert (first.value_s, first.calendar_s, first.day) == (1200, 1200, date(2026, 12, 4))
     assert not Fact.objects.filter(ticket=spam).exists()
     assert sum(d.count for d in Daily.objects.filter(metric="created")) == 1
+
+
+def test_it_folds_a_days_rollup_rows_into_one_per_key(worked):
+
+
+    before = {(d.metric, d.day): d for d in Daily.objects.all()}
+    with at(MONDAY + timedelta(days=2)):
+        housekeeping.fold()
+    after = list(Daily.objects.all())
+    assert all(d.folded for d in after) and len(after) <= len(before)
+    sums: dict = {}
+    for d in after:
+        sums[(d.metric, d.day)] = sums.get((d.metric, d.day), 0) + d.count
+    assert sums[("replies", date(2026, 12, 7))] == 3 and sums[("created", date(2026, 12, 4))] == 1
+
+
+def test_it_rebuilds_every_tickets_figures_by_the_command(worked, capsys):
+
+
+    before = stored(worked)
+    Fact.objects.all().delete()
+    call_command("reports", "rebuild", verbosity=0)
+    assert stored(worked) == before
+    assert "Rebuilt the report figures of 1 tickets" in capsys.readouterr().out

@@ -69,7 +69,7 @@ def drill(request: HttpRequest, metric: str, key: str = "", limit: int = 100,
     f = _filter(request)
     qs = selectors.drill(f, metric=inputs.metric(metric), key=key or None)
     limit = max(1, min(limit, 500))
-    page = list(tables.ticket_rows(qs[offset:offset + limit]))
+    page = list(tables.ticket_rows(tables.ordered(qs)[offset:offset + limit]))
     return {"count": qs.count(), "items": page}
 
 
@@ -81,7 +81,7 @@ def drill_file(request: HttpRequest, kind: str, metric: str, key: str = "") -> A
     f = _filter(request)
     qs = selectors.drill(f, metric=inputs.metric(metric), key=key or None)
     return download(kind, name=f"tickets-{metric}-{f.start}-{f.end}", columns=tables.TICKETS,
-                    rows=tables.ticket_rows(qs), title=str(tables.TICKETS_TITLE))
+                    rows=tables.ticket_rows(tables.ordered(qs)), title=str(tables.TICKETS_TITLE))
 
 
 class ExcludeIn(Schema):

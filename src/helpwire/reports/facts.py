@@ -229,7 +229,7 @@ def rollup(added: Iterable[Row], removed: Iterable[Row] = ()) -> list[Daily]:
             for key, (n, s, cs) in sums.items() if n or s or cs]
 
 
-def _fact(ticket_id: int, row: Row) -> Fact:
+def fact(ticket_id: int, row: Row) -> Fact:
     return Fact(ticket_id=ticket_id, metric=row.metric, day=row.day, at=row.at,
                 value_s=row.value_s, calendar_s=row.calendar_s, target=row.target,
                 agent_key=row.agent_key, group_key=row.group_key, channel_key=row.channel_key,
@@ -262,7 +262,7 @@ def sync(ticket_id: int) -> None:
             drop.append(f.pk)
     removed = list((have - wanted).elements())
     Fact.objects.filter(pk__in=drop).delete()
-    Fact.objects.bulk_create([_fact(ticket_id, r) for r in new.elements()])
+    Fact.objects.bulk_create([fact(ticket_id, r) for r in new.elements()])
     Daily.objects.bulk_create(rollup(new.elements(), removed))
 
 

@@ -55,8 +55,13 @@ def _typed(key: tuple[object, ...]) -> tuple[object, ...]:
 
 
 @periodic.every(300, name="reports.fold")
-def fold(*, limit: int = 30) -> int:
-    """Fold the days before today that have new rows (today's keep growing)."""
+def fold() -> int:
+    return fold_days(limit=30)
+
+
+def fold_days(*, limit: int) -> int:
+    """Fold up to ``limit`` days before today that have new rows (today's keep growing);
+    returns how many rows were taken in."""
     days = list(Daily.objects.filter(folded=False, day__lt=today()).order_by("day")
                 .values_list("day", flat=True).distinct()[:limit])
     return sum(fold_day(d) for d in days)

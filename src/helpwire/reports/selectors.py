@@ -29,8 +29,9 @@ _KEY_FIELD = {"agent": "agent_key", "group": "group_key", "channel": "channel_ke
 COUNTED = (Metric.CREATED, Metric.SOLVED, Metric.REPLIES, Metric.REOPENED, Metric.ONE_TOUCH,
            Metric.SLA_MET, Metric.SLA_BREACHED, Metric.GOOD, Metric.NORMAL, Metric.BAD)
 TIMED = (Metric.FIRST_REPLY, Metric.REPLY, Metric.FIRST_RESOLUTION, Metric.RESOLUTION)
-# The figures a drill-down can open, and the metric behind each.
-DRILLS = {m.value for m in Metric}
+# Medians need every value of the period: kept to the two a lead reads first (the others
+# have averages from the rollup).
+MEDIANS = (Metric.FIRST_REPLY, Metric.RESOLUTION)
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,7 @@ def counts(f: ReportFilter, group_by: str | None) -> Counts:
     return out
 
 
-def values(f: ReportFilter, group_by: str | None,
-           metrics: Iterable[str] = (Metric.FIRST_REPLY, Metric.RESOLUTION)) -> Values:
+def values(f: ReportFilter, group_by: str | None, metrics: Iterable[str] = MEDIANS) -> Values:
     """Every duration of these metrics in the period, per bucket (for exact medians)."""
     field = _bucket_field(group_by)
     out: Values = defaultdict(lambda: defaultdict(lambda: ([], [])))
@@ -190,9 +190,10 @@ def figures(c: dict[str, list[int]], v: dict[str, tuple[list[int], list[int]]], 
     for metric, name in ((Metric.FIRST_REPLY, "first_reply"), (Metric.REPLY, "next_reply"),
                          (Metric.FIRST_RESOLUTION, "first_resolution"),
                          (Metric.RESOLUTION, "resolution")):
-        work, cal = v.get(metric, ([], []))
-        row[f"{name}_median_s"] = _median(work)
-        row[f"{name}_median_calendar_s"] = _median(cal)
+        if metric in MEDIANS:
+            work, cal = v.get(metric, ([], []))
+            row[f"{name}_median_s"] = _median(work)
+            row[f"{name}_median_calendar_s"] = _median(cal)
         count, total, total_cal = c.get(metric, [0, 0, 0])
         row[f"{name}_avg_s"] = round(total / count) if count else None
         row[f"{name}_avg_calendar_s"] = round(total_cal / count) if count else None

@@ -47,11 +47,14 @@ TICKETS = [
 ]
 
 
+def ordered(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return qs.select_related("assignee", "group", "channel").order_by("-created_at", "-id")
+
+
 def ticket_rows(qs: QuerySet[Ticket]) -> Iterator[dict[str, Any]]:
-    """A drill-down's tickets, read in chunks so any number of them streams."""
+    """A drill-down's tickets (``ordered``), read in chunks so any number of them streams."""
     tz = zone()
-    for t in (qs.select_related("assignee", "group", "channel").order_by("-created_at", "-id")
-              .iterator(chunk_size=2000)):
+    for t in qs.iterator(chunk_size=2000):
         yield {"number": t.number, "subject": t.subject, "status": t.get_status_display(),
                "created": timezone.localtime(t.created_at, tz).strftime("%Y-%m-%d %H:%M"),
                "assignee": t.assignee.name if t.assignee else "",

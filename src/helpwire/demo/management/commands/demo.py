@@ -14,6 +14,8 @@ from tqdm import tqdm
 from helpwire.demo import content
 from helpwire.demo.bulk import add_tickets
 from helpwire.demo.loader import BASE_TICKETS, DEFAULT_SEED, ensure_login, load_base
+from helpwire.demo.ratings import add_ratings
+from helpwire.reports.rebuild import rebuild as rebuild_reports
 from helpwire.search.reindex import reindex
 from helpwire.tickets import counters
 from helpwire.tickets.models import Ticket
@@ -43,7 +45,8 @@ class Command(BaseCommand):
         _migrate()
         started = time.monotonic()
         if load_base(seed=options["seed"]):
-            self._rebuild_derived(after=0, total=BASE_TICKETS, verbosity=0)
+            self._rebuild_derived(after=0, total=BASE_TICKETS, verbosity=0,
+                                  seed=options["seed"])
             self.stdout.write(
                 f"Loaded the demo data ({len(content.GROUPS)} groups, {len(content.AGENTS)} "
                 f"agents, ~300 clients, {BASE_TICKETS} tickets) in "
@@ -61,18 +64,23 @@ class Command(BaseCommand):
             took = max(time.monotonic() - started, 1e-6)
             self.stdout.write(f"Added {count} tickets in {took:.1f} s "
                               f"({count / took:.0f} tickets/s).")
-            self._rebuild_derived(after=last_before or 0, total=count, verbosity=verbosity)
+            self._rebuild_derived(after=last_before or 0, total=count, verbosity=verbosity,
+                                  seed=options["seed"])
         line = ensure_login()
         others = ", ".join(a.email for a in content.AGENTS[1:])
         self.stdout.write(f"The other demo agents ({others}) use the same password.")
         self.stdout.write(line)
 
-    def _rebuild_derived(self, *, after: int, total: int, verbosity: int) -> None:
+    def _rebuild_derived(self, *, after: int, total: int, verbosity: int, seed: int) -> None:
         """The demo writes no events, so what the event hooks keep up to date is rebuilt
         here: the queue counters, the planner's statistics (after a bulk COPY it would think
-        the ticket table is tiny and pick plans that crawl at a million rows) and the search
-        documents of the tickets above ``after``."""
+        the ticket table is tiny and pick plans that crawl at a million rows), the search
+        documents of the tickets above ``after``, and the report figures (with ratings)."""
         counters.rebuild()
+        add_ratings(after=after, seed=seed)
+        with tqdm(total=Ticket.objects.count(), unit="ticket", unit_scale=True,
+                  disable=verbosity < 1, desc="Report figures") as bar:
+            rebuild_reports(on_batch=bar.update)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         with tqdm(total=total, unit="ticket", unit_scale=True, disable=verbosity < 1,
