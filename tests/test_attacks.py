@@ -141,7 +141,7 @@ def test_it_answers_404_or_403_to_every_api_call_on_another_groups_objects(
            "identity_id": victim["client"].identities.get().pk, "calendar_id": calendar.pk,
            "group_id": victim["ticket"].group_id, "rule_id": rule.pk,
            "template_id": victim["template"].pk, "job_id": victim["job"].pk,
-           "mailing_id": 1, "policy_id": policy.pk}
+           "mailing_id": 1, "policy_id": policy.pk, "kind": "xlsx", "rating_id": 1}
     # Company-wide reference data every agent may read (working hours are no group's secret).
     shared_reads = {f"/api/v1/calendars/{calendar.pk}", f"/api/v1/sla-policies/{policy.pk}"}
     calls = []

@@ -64,7 +64,7 @@ def sla(request: HttpRequest) -> Any:
 
 @router.get("/reports/tickets", response={200: dict[str, Any], **ERRORS},
             summary="The tickets behind one number of a report")
-def drill(request: HttpRequest, metric: str, key: str = "", limit: int = 100,
+def drill(request: HttpRequest, metric: str = "", key: str = "", limit: int = 100,
           offset: int = 0) -> Any:
     f = _filter(request)
     qs = selectors.drill(f, metric=inputs.metric(metric), key=key or None)
@@ -75,7 +75,7 @@ def drill(request: HttpRequest, metric: str, key: str = "", limit: int = 100,
 
 @router.get("/reports/tickets.{kind}", response={200: None, **ERRORS},
             summary="A drill-down's tickets as CSV or XLSX, every one of them")
-def drill_file(request: HttpRequest, kind: str, metric: str, key: str = "") -> Any:
+def drill_file(request: HttpRequest, kind: str, metric: str = "", key: str = "") -> Any:
     if kind not in ("csv", "xlsx"):
         raise Http404
     f = _filter(request)

@@ -3,7 +3,7 @@ exports and the scheduled emails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -51,10 +51,10 @@ def ordered(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.select_related("assignee", "group", "channel").order_by("-created_at", "-id")
 
 
-def ticket_rows(qs: QuerySet[Ticket]) -> Iterator[dict[str, Any]]:
+def ticket_rows(qs: QuerySet[Ticket] | Iterable[Ticket]) -> Iterator[dict[str, Any]]:
     """A drill-down's tickets (``ordered``), read in chunks so any number of them streams."""
     tz = zone()
-    for t in qs.iterator(chunk_size=2000):
+    for t in qs.iterator(chunk_size=2000) if isinstance(qs, QuerySet) else qs:
         yield {"number": t.number, "subject": t.subject, "status": t.get_status_display(),
                "created": timezone.localtime(t.created_at, tz).strftime("%Y-%m-%d %H:%M"),
                "assignee": t.assignee.name if t.assignee else "",

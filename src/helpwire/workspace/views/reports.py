@@ -1,0 +1,120 @@
+"""The reports screen [RP2 RP3 RP6]: the overview for any period and filter beside the
+period before, the SLA report per target, charts, and every number a link to the tickets
+behind it (with CSV and XLSX of each). Monday's default is last week."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from helpwire.accounts.models import Agent, Group
+from helpwire.connectors.models import Channel
+from helpwire.reports import inputs, selectors, tables
+from helpwire.reports.models import Metric
+from helpwire.sla.clock import hours_minutes
+from helpwire.workspace.views.common import agent_view, error_text, page
+
+# The overview's columns on screen: (figure, the metric a click drills into, kind).
+COLUMNS = [
+    ("created", Metric.CREATED, "count"), ("solved", Metric.SOLVED, "count"),
+    ("first_reply_median_s", Metric.FIRST_REPLY, "time"),
+    ("resolution_median_s", Metric.RESOLUTION, "time"),
+    ("sla_met_pct", Metric.SLA_BREACHED, "pct"), ("csat_pct", None, "pct"),
+    ("good", Metric.GOOD, "count"), ("normal", Metric.NORMAL, "count"),
+    ("bad", Metric.BAD, "count"),
+]
+HEADINGS = {**dict(tables.OVERVIEW), "first_reply_median_s": _("First reply (median)"),
+            "resolution_median_s": _("Resolution (median)")}
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "time":
+        return hours_minutes(value)
+    if kind == "pct":
+        return f"{value:.1f} %"
+    return str(value)
+
+
+def _change(now: Any, before: Any) -> str:
+    if now is None or before in (None, 0):
+        return ""
+    delta = (now - before) / before * 100
+    return f"{delta:+.0f} %"
+
+
+def _cells(row: dict[str, Any], qs: str, key: Any) -> list[dict[str, Any]]:
+    return [{"text": _shown(row.get(field), kind),
+             "href": f"?{qs}&metric={metric}&key={key}" if metric and row.get(field) else ""}
+            for field, metric, kind in COLUMNS]
+
+
+def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Created and solved per row as bars (an SVG drawn here: no script, no CDN)."""
+    top = max([1, *(max(r["created"], r["solved"]) for r in rows)])
+    width = 24
+    bars = [{"x": i * width, "created": round(90 * r["created"] / top),
+             "solved": round(90 * r["solved"] / top), "label": r["label"],
+             "created_n": r["created"], "solved_n": r["solved"]} for i, r in enumerate(rows)]
+    for b in bars:
+        b["created_y"], b["solved_y"] = 100 - b["created"], 100 - b["solved"]
+    return {"bars": bars, "width": max(len(rows) * width, width), "top": top}
+
+
+def _choices() -> dict[str, Any]:
+    return {"channels": Channel.objects.order_by("name").values_list("pk", "name"),
+            "groups": Group.objects.order_by("name").values_list("pk", "name"),
+            "agents": Agent.objects.filter(is_active=True).order_by("name")
+            .values_list("pk", "name"),
+            "group_choices": [(g, inputs.GROUP_LABELS[g]) for g in selectors.GROUPS]}
+
+
+@agent_view("report.view")
+def overview(request: HttpRequest) -> HttpResponse:
+    problem = ""
+    try:
+        f = inputs.parse(request.GET)
+    except ValidationError as exc:
+        problem, f = error_text(exc), inputs.parse({})
+    data = selectors.overview(f)
+    before = selectors.overview(f.previous())["total"]
+    qs = inputs.query_string(f)
+    drill = f"tickets/?{qs}"
+    rows = [{"label": r["label"], "cells": _cells(r, drill, r["key"])} for r in data["rows"]]
+    total = data["total"]
+    summary = [{"heading": HEADINGS[field], "now": _shown(total.get(field), kind),
+                "before": _shown(before.get(field), kind),
+                "change": _change(total.get(field), before.get(field)) if kind != "pct"
+                else "", "href": f"{drill}&metric={metric}" if metric else ""}
+               for field, metric, kind in COLUMNS]
+    return page(request, "workspace/reports/overview.html", {
+        "f": f, "qs": qs, "problem": problem, "rows": rows, "summary": summary,
+        "total": _cells(total, drill, "total"), "headings": [HEADINGS[c[0]] for c in COLUMNS],
+        "previous": f.previous(), "chart": _chart(data["rows"]),
+        "sla": selectors.sla_report(f), **_choices(),
+    })
+
+
+@agent_view("report.view")
+def tickets(request: HttpRequest) -> HttpResponse:
+    try:
+        f = inputs.parse(request.GET)
+        metric = inputs.metric(request.GET.get("metric", ""))
+    except ValidationError as exc:
+        return page(request, "workspace/reports/tickets.html", {"problem": error_text(exc)},
+                    status=400)
+    key = request.GET.get("key") or None
+    qs = selectors.drill(f, metric=metric, key=key)
+    pages = Paginator(tables.ordered(qs), 100)
+    current = pages.get_page(request.GET.get("page"))
+    extra = inputs.query_string(f, metric=metric, key=key)
+    return page(request, "workspace/reports/tickets.html", {
+        "f": f, "metric": Metric(metric).label, "page": current,
+        "rows": list(tables.ticket_rows(current.object_list)), "qs": extra,
+        "back": inputs.query_string(f),
+    })
