@@ -16,7 +16,9 @@ from openpyxl import load_workbook
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
 from helpwire.reports import export
+from helpwire.sla import actions as sla_actions
 from helpwire.tickets.actions import set_status
+from tests.sla.test_tracking import policy
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY1 = datetime(2026, 11, 2, 10, 0, tzinfo=MSK)
@@ -118,3 +120,29 @@ def test_it_continues_on_a_second_sheet_past_a_sheets_rows():
 def test_it_neutralises_formulas_in_exported_text():
     chunks = b"".join(export.csv_chunks([("s", "S")], [{"s": "=HYPERLINK(1)"}, {"s": "-5"}]))
     assert "'=HYPERLINK" in chunks.decode("utf-8-sig") and "\n-5" in chunks.decode()
+
+
+def test_it_reports_sla_per_target_and_drills_by_week_and_month(inbound, agent, support,
+                                                                 supervisor, browser_as):
+    sla_actions.set_group_policy(group=support, policy=policy("1 ч", minutes=60))
+    me = Actor.of_agent(agent)
+    for i, answer_after in enumerate((30, 120)):  # one in time, one late
+        with time_machine.travel(DAY1 + timedelta(minutes=i), tick=False):
+            t = inbound(f"Вопрос {i}", thread=f"s{i}", email=f"s{i}@example.ru",
+                        ticket_defaults={"group_id": support.pk}).ticket
+        with time_machine.travel(DAY1 + timedelta(minutes=i + answer_after), tick=False):
+            reply(ticket=t, actor=me, text="Ответ")
+    b = browser_as(supervisor)
+    query = {"from": "2026-11-01", "to": "2026-11-30"}
+    sla = b.get("/api/v1/reports/sla", query).json()
+    assert sla == [{"target": "first_response", "responses_met": 1, "responses_breached": 1,
+                    "responses_met_pct": 50.0, "tickets_met": 1, "tickets_breached": 1,
+                    "tickets_met_pct": 50.0}]
+    total = b.get("/api/v1/reports/overview", query).json()["total"]
+    assert total["sla_met_pct"] == 50.0
+    for group_by, key in (("week", "2026-11-02"), ("month", "2026-11")):
+        drilled = b.get("/api/v1/reports/tickets", {**query, "group_by": group_by,
+                                                    "key": key, "metric": "created"}).json()
+        assert drilled["count"] == 2
+    assert b.get("/api/v1/reports/tickets", {**query, "group_by": "week", "key": "2026-11-09",
+                                             "metric": "created"}).json()["count"] == 0

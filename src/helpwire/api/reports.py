@@ -28,7 +28,9 @@ def _filter(request: HttpRequest) -> ReportFilter:
 
 def download(kind: str, *, name: str, columns: export.Columns, rows: Any,
              title: str) -> StreamingHttpResponse | FileResponse:
-    """A CSV or XLSX response, streamed."""
+    """A CSV or XLSX response, streamed; any other kind is not found."""
+    if kind not in ("csv", "xlsx"):
+        raise Http404
     if kind == "csv":
         response = StreamingHttpResponse(export.csv_chunks(columns, rows),
                                          content_type="text/csv; charset=utf-8")
@@ -47,8 +49,6 @@ def overview(request: HttpRequest) -> Any:
 @router.get("/reports/overview.{kind}", response={200: None, **ERRORS},
             summary="The overview as CSV or XLSX")
 def overview_file(request: HttpRequest, kind: str) -> Any:
-    if kind not in ("csv", "xlsx"):
-        raise Http404
     f = _filter(request)
     data = selectors.overview(f)
     rows = [*data["rows"], {**data["total"], "label": str(tables.TOTAL)}]
@@ -76,8 +76,6 @@ def drill(request: HttpRequest, metric: str = "", key: str = "", limit: int = 10
 @router.get("/reports/tickets.{kind}", response={200: None, **ERRORS},
             summary="A drill-down's tickets as CSV or XLSX, every one of them")
 def drill_file(request: HttpRequest, kind: str, metric: str = "", key: str = "") -> Any:
-    if kind not in ("csv", "xlsx"):
-        raise Http404
     f = _filter(request)
     qs = selectors.drill(f, metric=inputs.metric(metric), key=key or None)
     return download(kind, name=f"tickets-{metric}-{f.start}-{f.end}", columns=tables.TICKETS,

@@ -252,18 +252,17 @@ def sync(ticket_id: int) -> None:
     have = Counter(_row(f) for f in stored)
     if have == wanted:
         return
-    gone = have - wanted
-    new = wanted - have
+    removed, added = list((have - wanted).elements()), list((wanted - have).elements())
+    left = Counter(removed)
     drop: list[int] = []
     for f in stored:
         r = _row(f)
-        if gone[r] > 0:
-            gone[r] -= 1
+        if left[r] > 0:
+            left[r] -= 1
             drop.append(f.pk)
-    removed = list((have - wanted).elements())
     Fact.objects.filter(pk__in=drop).delete()
-    Fact.objects.bulk_create([fact(ticket_id, r) for r in new.elements()])
-    Daily.objects.bulk_create(rollup(new.elements(), removed))
+    Fact.objects.bulk_create([fact(ticket_id, r) for r in added])
+    Daily.objects.bulk_create(rollup(added, removed))
 
 
 def _on_event(event: Event) -> None:

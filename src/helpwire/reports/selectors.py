@@ -269,15 +269,25 @@ def overview(f: ReportFilter) -> dict[str, Any]:
     return {"rows": rows, "total": figures(total_c, total_v, formula=formula)}
 
 
+def _days_of(group_by: str, key: str) -> tuple[date, date]:
+    """The first and last day of a day, week or month row (``bucket_of`` backwards)."""
+    if group_by == "day":
+        day = date.fromisoformat(key)
+        return day, day
+    if group_by == "week":
+        monday = date.fromisoformat(key)
+        return monday, monday + timedelta(days=6)
+    first = date.fromisoformat(f"{key}-01")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
 def drill(f: ReportFilter, *, metric: str, key: Any = None) -> QuerySet[Ticket]:
     """The tickets behind one number: ``metric`` in the row ``key`` (None: the total)."""
     qs = _facts(f, [metric])
     if key not in (None, "", "total"):
         if f.group_by in TIME_GROUPS:
-            start = date.fromisoformat(key if f.group_by != "month" else f"{key}-01")
-            end = start if f.group_by == "day" else start + timedelta(days=6) \
-                if f.group_by == "week" else (start.replace(day=28) + timedelta(days=4)
-                                              ).replace(day=1) - timedelta(days=1)
+            start, end = _days_of(f.group_by, key)
             qs = qs.filter(day__gte=start, day__lte=end)
         elif f.group_by == "tag":
             qs = qs.filter(ticket__tags=int(key))
@@ -289,26 +299,19 @@ def drill(f: ReportFilter, *, metric: str, key: Any = None) -> QuerySet[Ticket]:
 def sla_report(f: ReportFilter) -> list[dict[str, Any]]:
     """Per SLA target: met and breached by responses (each clock) and by tickets (a ticket
     with any breach of the target is breached), with the shares [RP2]."""
-    rows = (_facts(f, [Metric.SLA_MET, Metric.SLA_BREACHED]).values("target", "metric")
-            .annotate(n=Count("id"), tickets=Count("ticket_id", distinct=True)).order_by())
-    by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for r in rows:
-        by[r["target"]][r["metric"]] += r["n"]
-    breached_tickets = dict(
-        _facts(f, [Metric.SLA_BREACHED]).values_list("target")
-        .annotate(n=Count("ticket_id", distinct=True)).order_by())
-    all_tickets = dict(
-        _facts(f, [Metric.SLA_MET, Metric.SLA_BREACHED]).values_list("target")
-        .annotate(n=Count("ticket_id", distinct=True)).order_by())
-    out = []
-    for target in sorted(by):
-        met, breached = by[target][Metric.SLA_MET], by[target][Metric.SLA_BREACHED]
-        t_all, t_breached = all_tickets.get(target, 0), breached_tickets.get(target, 0)
-        out.append({"target": target, "responses_met": met, "responses_breached": breached,
-                    "responses_met_pct": _pct(met, met + breached),
-                    "tickets_met": t_all - t_breached, "tickets_breached": t_breached,
-                    "tickets_met_pct": _pct(t_all - t_breached, t_all)})
-    return out
+    late = Q(metric=Metric.SLA_BREACHED)
+    rows = (_facts(f, [Metric.SLA_MET, Metric.SLA_BREACHED]).values("target")
+            .annotate(met=Count("id", filter=~late), breached=Count("id", filter=late),
+                      tickets=Count("ticket_id", distinct=True),
+                      late_tickets=Count("ticket_id", distinct=True, filter=late))
+            .order_by("target"))
+    return [{"target": r["target"], "responses_met": r["met"],
+             "responses_breached": r["breached"],
+             "responses_met_pct": _pct(r["met"], r["met"] + r["breached"]),
+             "tickets_met": r["tickets"] - r["late_tickets"],
+             "tickets_breached": r["late_tickets"],
+             "tickets_met_pct": _pct(r["tickets"] - r["late_tickets"], r["tickets"])}
+            for r in rows]
 
 
 def tag_weeks(f: ReportFilter, tags: list[Tag]) -> dict[str, Any]:
