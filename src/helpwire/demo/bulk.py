@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from helpwire.clients.models import Client, Identity, IdentityKind, fold
 from helpwire.conversations.sanitize import text_to_html
+from helpwire.core.bulkwrite import Rows, reserve_ids, write
 from helpwire.core.models import Timer
 from helpwire.demo import content as c
 from helpwire.demo.scenarios import BUSINESS, INTERNAL, PERSON, SCENARIOS, SPAM, Scenario
 from helpwire.demo.world import AUDIENCES, SPAM_AUDIENCE, AgentRef, ClientRef, World, client_ref
-from helpwire.demo.writer import Rows, reserve_ids, write
 from helpwire.tickets import numbers
 from helpwire.tickets.actions import REMINDER_TIMER
 from helpwire.tickets.history import display

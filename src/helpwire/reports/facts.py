@@ -211,7 +211,7 @@ def load(ticket_ids: Iterable[int]) -> list[History]:
                     ratings=ratings[t.pk]) for t in tickets]
 
 
-def _key(row: Row) -> tuple[object, ...]:
+def key(row: Row) -> tuple[object, ...]:
     return tuple(getattr(row, d) for d in DIMENSIONS)
 
 
@@ -220,13 +220,13 @@ def rollup(added: Iterable[Row], removed: Iterable[Row] = ()) -> list[Daily]:
     sums: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     for sign, rows in ((1, added), (-1, removed)):
         for row in rows:
-            cell = sums[_key(row)]
+            cell = sums[key(row)]
             cell[0] += sign
             cell[1] += sign * (row.value_s or 0)
             cell[2] += sign * (row.calendar_s or 0)
-    return [Daily(**dict(zip(DIMENSIONS, key, strict=True)), count=n, sum_s=s,
+    return [Daily(**dict(zip(DIMENSIONS, k, strict=True)), count=n, sum_s=s,
                   sum_calendar_s=cs)
-            for key, (n, s, cs) in sums.items() if n or s or cs]
+            for k, (n, s, cs) in sums.items() if n or s or cs]
 
 
 def fact(ticket_id: int, row: Row) -> Fact:

@@ -4,12 +4,14 @@ after an import, a bulk load that wrote no events, or a change of definitions. T
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import connection, transaction
 
-from helpwire.reports import facts, housekeeping
-from helpwire.reports.models import Daily, Fact
+from helpwire.core.bulkwrite import Rows, write
+from helpwire.reports import facts
+from helpwire.reports.models import DIMENSIONS, Daily, Fact
 from helpwire.tickets.models import Ticket
 
 
@@ -24,25 +26,35 @@ def _clear() -> None:
 
 def rebuild(*, batch: int = 2000, on_batch: Callable[[int], object] | None = None) -> int:
     """Recompute every ticket's facts; returns the number of tickets seen. Meant for a
-    quiet moment: a ticket changed meanwhile is right again at its next event."""
+    quiet moment: a ticket changed meanwhile is right again at its next event. The rollup
+    is summed in memory and written once, folded."""
     _clear()
     clock, tz, after, total = facts.Clock(), facts.zone(), 0, 0
+    cells: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     while True:
         ids = list(Ticket.objects.filter(pk__gt=after).order_by("pk")
                    .values_list("pk", flat=True)[:batch])
         if not ids:
             break
-        rows = [(h.ticket.pk, row) for h in facts.load(ids)
-                for row in facts.compute(h, clock=clock, tz=tz)]
+        rows = Rows()
+        for h in facts.load(ids):
+            for row in facts.compute(h, clock=clock, tz=tz):
+                rows.add(Fact, {"ticket_id": h.ticket.pk, **vars(row)})
+                cell = cells[facts.key(row)]
+                cell[0] += 1
+                cell[1] += row.value_s or 0
+                cell[2] += row.calendar_s or 0
         with transaction.atomic():
-            Fact.objects.bulk_create([facts.fact(tid, row) for tid, row in rows],
-                                     batch_size=5000)
-            Daily.objects.bulk_create(facts.rollup(row for _tid, row in rows), batch_size=5000)
+            write(rows)
         after, total = ids[-1], total + len(ids)
         if on_batch is not None:
             on_batch(len(ids))
-    while housekeeping.fold_days(limit=100):
-        pass
+    daily = Rows()
+    for key, (n, s, cs) in cells.items():
+        daily.add(Daily, {**dict(zip(DIMENSIONS, key, strict=True)), "count": n, "sum_s": s,
+                          "sum_calendar_s": cs, "folded": True})
+    with transaction.atomic():
+        write(daily)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE reports_fact" if connection.vendor == "postgresql"
                        else "ANALYZE")

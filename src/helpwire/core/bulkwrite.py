@@ -1,5 +1,6 @@
-"""Writing planned demo rows fast: ``COPY`` on PostgreSQL, one prepared ``executemany`` on
-SQLite (``bulk_create`` compiles every value of every row: ~350 tickets/s against ~2,000).
+"""Writing many planned rows fast (the demo's load, the report rebuild): ``COPY`` on
+PostgreSQL, one prepared ``executemany`` on SQLite (``bulk_create`` compiles every value of
+every row: ~350 tickets/s against ~2,000).
 
 Rows are plain dicts of column values (attribute names: ``ticket_id``, not ``ticket``).
 Columns a row leaves out get the model field's default, so a field added to a model later
