@@ -14,10 +14,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from harness import data, ingest, load, pages, report, rules
+from harness import data, ingest, load, pages, report, reports, rules
 from harness.common import WORK, Target, commit, label, machine, parse_size
 
-WORKLOADS = ("queue", "search", "api", "memory", "ingest", "rules")
+WORKLOADS = ("queue", "search", "api", "memory", "ingest", "rules", "reports")
 STATE = WORK / "state.json"
 
 
@@ -30,6 +30,8 @@ def _helpwire(workload: str, t: Target, seed: int) -> dict[str, Any]:
         return load.memory(t)
     if workload == "rules":
         return rules.helpwire_rules(t, seed=seed)
+    if workload == "reports":
+        return reports.helpwire_reports(t)
     return ingest.helpwire_ingest(t, seed=seed)
 
 

@@ -104,6 +104,15 @@ def rows(size: int, db: str, workload: str, cell: dict[str, Any]) -> list[Row]:
                     f"{plain['per_s']:g} / {ruled['per_s']:g} ({hw['slowdown_pct']:+g} %, "
                     f"{hw['firings']} firings)", "—", "—",
                     _mark(hw["slowdown_pct"] <= 20, "≤ 20 % slower")))
+    elif workload == "reports":
+        rebuilt = hw["rebuild"]["seconds"]
+        out.append(("`helpwire reports rebuild`, every ticket", f"{rebuilt:g} s", "—", "—", ""))
+        for key, value in hw.items():
+            if isinstance(value, dict) and "p95" in value:
+                limit = 1000 if key.startswith("month") else 2000
+                out.append((f"overview, {key}, ms p50/p95/p99", _ms(value), "—", "—",
+                            _mark(value["p95"] < limit, f"p95 < {limit // 1000} s")
+                            if big else ""))
     if cell.get("error"):
         out.append(("error", cell["error"][:200], "", "", ""))
     if cell.get("peer_error"):
