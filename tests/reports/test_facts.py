@@ -14,7 +14,7 @@ from django.core.management import call_command
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
 from helpwire.reports import facts, housekeeping
-from helpwire.reports.models import Daily, Fact
+from helpwire.reports.models import TOTAL_DIMS, Daily, Fact, Total
 from helpwire.tickets.actions import set_status
 from tests.automation.test_rule_sending import office
 
@@ -95,6 +95,16 @@ def test_it_keeps_the_rollup_equal_to_the_facts(worked):
         cell[1] += f.value_s or 0
         cell[2] += f.calendar_s or 0
     assert {k: v for k, v in rolled.items() if any(v)} == expected
+    for dim, column in TOTAL_DIMS.items():  # each dimension's totals add up the same
+        by_dim: dict = {}
+        for t in Total.objects.filter(dim=dim):
+            cell = by_dim.setdefault((t.metric, t.day), [0, 0, 0])
+            for i, v in enumerate((t.count, t.sum_s, t.sum_calendar_s)):
+                cell[i] += v
+        assert {k: v for k, v in by_dim.items() if any(v)} == expected, dim
+        if column:
+            keys = set(Total.objects.filter(dim=dim).values_list("key", flat=True))
+            assert keys == set(Fact.objects.values_list(column, flat=True))
 
 
 def test_it_rebuilds_the_same_facts_from_history(worked):

@@ -23,12 +23,13 @@ Tickets out of statistics (spam, merged, mailing) have no facts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import models
 from django.db.models import F
 
 from helpwire.calendars import schedule
@@ -40,10 +41,12 @@ from helpwire.reports.models import (
     DIMENSIONS,
     RATING_EXCLUDED,
     RATING_RECEIVED,
+    TOTAL_DIMS,
     Daily,
     Fact,
     Metric,
     Rating,
+    Total,
 )
 from helpwire.sla.models import SlaRecord
 from helpwire.sla.tracking import SLA_BREACHED
@@ -215,18 +218,44 @@ def key(row: Row) -> tuple[object, ...]:
     return tuple(getattr(row, d) for d in DIMENSIONS)
 
 
-def rollup(added: Iterable[Row], removed: Iterable[Row] = ()) -> list[Daily]:
-    """The rollup rows for facts that came and went (one row per key)."""
-    sums: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for sign, rows in ((1, added), (-1, removed)):
+class Rollup:
+    """Counts and sums of facts that came (+1) and went (-1), per ``Daily`` key and per
+    ``Total`` key (each fact once for everything and once per dimension)."""
+
+    def __init__(self) -> None:
+        self.daily: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.total: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(self, rows: Iterable[Row], sign: int = 1) -> Rollup:
         for row in rows:
-            cell = sums[key(row)]
-            cell[0] += sign
-            cell[1] += sign * (row.value_s or 0)
-            cell[2] += sign * (row.calendar_s or 0)
-    return [Daily(**dict(zip(DIMENSIONS, k, strict=True)), count=n, sum_s=s,
-                  sum_calendar_s=cs)
-            for k, (n, s, cs) in sums.items() if n or s or cs]
+            value, calendar = sign * (row.value_s or 0), sign * (row.calendar_s or 0)
+            cells = [self.daily[key(row)], *(
+                self.total[(row.metric, row.day, dim, getattr(row, column) if column else 0)]
+                for dim, column in TOTAL_DIMS.items())]
+            for cell in cells:
+                cell[0] += sign
+                cell[1] += value
+                cell[2] += calendar
+        return self
+
+    def rows(self, *, folded: bool = False) -> Iterator[tuple[type[models.Model],
+                                                              dict[str, object]]]:
+        """(model, column values) of every cell that is not zero."""
+        for k, (n, s, cs) in self.daily.items():
+            if n or s or cs:
+                yield Daily, {**dict(zip(DIMENSIONS, k, strict=True)), "count": n, "sum_s": s,
+                              "sum_calendar_s": cs, "folded": folded}
+        for (metric, day, dim, dim_key), (n, s, cs) in self.total.items():
+            if n or s or cs:
+                yield Total, {"metric": metric, "day": day, "dim": dim, "key": dim_key,
+                              "count": n, "sum_s": s, "sum_calendar_s": cs, "folded": folded}
+
+    def save(self) -> None:
+        by: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+        for model, values in self.rows():
+            by[model].append(model(**values))
+        for model, objs in by.items():
+            model._default_manager.bulk_create(objs)
 
 
 def fact(ticket_id: int, row: Row) -> Fact:
@@ -262,7 +291,7 @@ def sync(ticket_id: int) -> None:
             drop.append(f.pk)
     Fact.objects.filter(pk__in=drop).delete()
     Fact.objects.bulk_create([fact(ticket_id, r) for r in added])
-    Daily.objects.bulk_create(rollup(added, removed))
+    Rollup().add(added).add(removed, -1).save()
 
 
 def _on_event(event: Event) -> None:

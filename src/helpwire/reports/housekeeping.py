@@ -6,30 +6,33 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from helpwire.core import periodic
 from helpwire.reports.facts import zone
-from helpwire.reports.models import DIMENSIONS, Daily, Snapshot
+from helpwire.reports.models import DIMENSIONS, Daily, Snapshot, Total
 from helpwire.tickets import counters
 from helpwire.tickets.models import Status
 
 SNAPSHOT_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD)
-_COLUMNS = ", ".join(DIMENSIONS)
-_FOLD = (f"DELETE FROM reports_daily WHERE day = %s "  # noqa: S608 (constant column names)
-         f"RETURNING {_COLUMNS}, count, sum_s, sum_calendar_s")
+# Each rollup table and its key columns.
+ROLLUPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
+    (Daily, DIMENSIONS), (Total, ("metric", "day", "dim", "key")))
 
 
 def today() -> date:
     return timezone.now().astimezone(zone()).date()
 
 
-def fold_day(day: date) -> int:
+def fold_day(model: type[models.Model], keys: tuple[str, ...], day: date) -> int:
     """Replace a day's rollup rows by one per key. DELETE … RETURNING takes exactly the
     rows it removes, so a row another transaction adds meanwhile stays for the next run."""
+    table = model._meta.db_table
+    sql = (f"DELETE FROM {table} WHERE day = %s "  # noqa: S608 (constant names)
+           f"RETURNING {', '.join(keys)}, count, sum_s, sum_calendar_s")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_FOLD, [day])
+        cursor.execute(sql, [day])
         sums: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         taken = 0
         for *key, n, s, cs in cursor.fetchall():
@@ -38,20 +41,20 @@ def fold_day(day: date) -> int:
             cell[0] += n
             cell[1] += s
             cell[2] += cs
-        Daily.objects.bulk_create(
-            Daily(**dict(zip(DIMENSIONS, _typed(key), strict=True)), count=n, sum_s=s,
+        model._default_manager.bulk_create(
+            model(**_typed(dict(zip(keys, key, strict=True))), count=n, sum_s=s,
                   sum_calendar_s=cs, folded=True)
             for key, (n, s, cs) in sums.items() if n or s or cs)
     return taken
 
 
-def _typed(key: tuple[object, ...]) -> tuple[object, ...]:
+def _typed(values: dict[str, object]) -> dict[str, object]:
     # SQLite hands dates and booleans back as text and integers.
-    values = dict(zip(DIMENSIONS, key, strict=True))
     if isinstance(values["day"], str):
         values["day"] = date.fromisoformat(values["day"])
-    values["internal"] = bool(values["internal"])
-    return tuple(values[d] for d in DIMENSIONS)
+    if "internal" in values:
+        values["internal"] = bool(values["internal"])
+    return values
 
 
 @periodic.every(300, name="reports.fold")
@@ -60,11 +63,14 @@ def fold() -> int:
 
 
 def fold_days(*, limit: int) -> int:
-    """Fold up to ``limit`` days before today that have new rows (today's keep growing);
-    returns how many rows were taken in."""
-    days = list(Daily.objects.filter(folded=False, day__lt=today()).order_by("day")
-                .values_list("day", flat=True).distinct()[:limit])
-    return sum(fold_day(d) for d in days)
+    """Fold up to ``limit`` days before today that have new rows, in each rollup (today's
+    keep growing); returns how many rows were taken in."""
+    taken = 0
+    for model, keys in ROLLUPS:
+        days = list(model._default_manager.filter(folded=False, day__lt=today())
+                    .order_by("day").values_list("day", flat=True).distinct()[:limit])
+        taken += sum(fold_day(model, keys, d) for d in days)
+    return taken
 
 
 @periodic.every(600, name="reports.snapshot")

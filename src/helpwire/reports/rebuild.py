@@ -4,24 +4,23 @@ after an import, a bulk load that wrote no events, or a change of definitions. T
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import connection, transaction
 
 from helpwire.core.bulkwrite import Rows, write
 from helpwire.reports import facts
-from helpwire.reports.models import DIMENSIONS, Daily, Fact
+from helpwire.reports.models import Daily, Fact, Total
 from helpwire.tickets.models import Ticket
 
 
 def _clear() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE reports_fact, reports_daily")
+            cursor.execute("TRUNCATE reports_fact, reports_daily, reports_total")
     else:
-        Fact.objects.all().delete()
-        Daily.objects.all().delete()
+        for model in (Fact, Daily, Total):
+            model.objects.all().delete()
 
 
 def rebuild(*, batch: int = 2000, on_batch: Callable[[int], object] | None = None) -> int:
@@ -30,7 +29,7 @@ def rebuild(*, batch: int = 2000, on_batch: Callable[[int], object] | None = Non
     is summed in memory and written once, folded."""
     _clear()
     clock, tz, after, total = facts.Clock(), facts.zone(), 0, 0
-    cells: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    rollup = facts.Rollup()
     while True:
         ids = list(Ticket.objects.filter(pk__gt=after).order_by("pk")
                    .values_list("pk", flat=True)[:batch])
@@ -38,23 +37,20 @@ def rebuild(*, batch: int = 2000, on_batch: Callable[[int], object] | None = Non
             break
         rows = Rows()
         for h in facts.load(ids):
-            for row in facts.compute(h, clock=clock, tz=tz):
+            computed = facts.compute(h, clock=clock, tz=tz)
+            for row in computed:
                 rows.add(Fact, {"ticket_id": h.ticket.pk, **vars(row)})
-                cell = cells[facts.key(row)]
-                cell[0] += 1
-                cell[1] += row.value_s or 0
-                cell[2] += row.calendar_s or 0
+            rollup.add(computed)
         with transaction.atomic():
             write(rows)
         after, total = ids[-1], total + len(ids)
         if on_batch is not None:
             on_batch(len(ids))
-    daily = Rows()
-    for key, (n, s, cs) in cells.items():
-        daily.add(Daily, {**dict(zip(DIMENSIONS, key, strict=True)), "count": n, "sum_s": s,
-                          "sum_calendar_s": cs, "folded": True})
+    folded = Rows()
+    for model, values in rollup.rows(folded=True):
+        folded.add(model, values)
     with transaction.atomic():
-        write(daily)
+        write(folded)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE reports_fact" if connection.vendor == "postgresql"
                        else "ANALYZE")

@@ -4,7 +4,6 @@ walks tickets or messages: every figure was computed when its event happened."""
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -16,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
+from helpwire.reports import medians
 from helpwire.reports.facts import zone
-from helpwire.reports.models import Daily, Fact, Formula, Metric
+from helpwire.reports.models import Daily, Fact, Formula, Metric, Total
 from helpwire.reports.ratings import current
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.filters import TicketFilter
@@ -122,19 +122,46 @@ def bucket_of(group_by: str | None, value: Any) -> Any:
 
 
 Counts = dict[Any, dict[str, list[int]]]  # bucket → metric → [count, sum_s, sum_calendar_s]
-Values = dict[Any, dict[str, tuple[list[int], list[int]]]]  # bucket → metric → (work, calendar)
+
+
+def _from_totals(f: ReportFilter, group_by: str | None
+                 ) -> tuple[QuerySet[Total], str | None] | None:
+    """The ``Total`` rows that answer this report, and the column that keys its rows; None
+    when it needs the full rollup (two filters, a priority, a filter and a dimension)."""
+    if f.needs_facts or f.priority is not None or f.internal is not None:
+        return None
+    chosen = [(d, getattr(f, d)) for d in ("agent", "group", "channel")
+              if getattr(f, d) is not None]
+    timed = group_by is None or group_by in TIME_GROUPS
+    qs = Total.objects.filter(day__gte=f.start, day__lte=f.end)
+    if len(chosen) > 1 or (chosen and not timed):
+        return None
+    if chosen:
+        qs = qs.filter(dim=chosen[0][0], key=chosen[0][1])
+    else:
+        qs = qs.filter(dim="" if timed else group_by)
+    return qs, ("day" if group_by in TIME_GROUPS else None if timed else "key")
 
 
 def counts(f: ReportFilter, group_by: str | None) -> Counts:
-    field = _bucket_field(group_by)
-    names = ["metric", *([field] if field else [])]
-    if f.needs_facts:
-        rows = (_facts(f, (*COUNTED, *TIMED)).values(*names)
-                .annotate(n=Count("id"), s=Sum("value_s"), cs=Sum("calendar_s")).order_by())
+    metrics = [*COUNTED, *TIMED]
+    totals = _from_totals(f, group_by)
+    if totals is not None:
+        qs, field = totals
+        names = ["metric", *([field] if field else [])]
+        rows = (qs.filter(metric__in=metrics).values(*names)
+                .annotate(n=Sum("count"), s=Sum("sum_s"), cs=Sum("sum_calendar_s")).order_by())
     else:
-        rows = (Daily.objects.filter(f.q(), metric__in=[*COUNTED, *TIMED]).values(*names)
-                .annotate(n=Sum("count"), s=Sum("sum_s"), cs=Sum("sum_calendar_s"))
-                .order_by())
+        field = _bucket_field(group_by)
+        names = ["metric", *([field] if field else [])]
+        if f.needs_facts:
+            rows = (_facts(f, metrics).values(*names)
+                    .annotate(n=Count("id"), s=Sum("value_s"), cs=Sum("calendar_s"))
+                    .order_by())
+        else:
+            rows = (Daily.objects.filter(f.q(), metric__in=metrics).values(*names)
+                    .annotate(n=Sum("count"), s=Sum("sum_s"), cs=Sum("sum_calendar_s"))
+                    .order_by())
     out: Counts = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     for row in rows:
         cell = out[bucket_of(group_by, row[field] if field else None)][row["metric"]]
@@ -144,34 +171,31 @@ def counts(f: ReportFilter, group_by: str | None) -> Counts:
     return out
 
 
-def values(f: ReportFilter, group_by: str | None, metrics: Iterable[str] = MEDIANS) -> Values:
-    """Every duration of these metrics in the period, per bucket (for exact medians)."""
-    field = _bucket_field(group_by)
-    out: Values = defaultdict(lambda: defaultdict(lambda: ([], [])))
-    qs = _facts(f, metrics)
-    if field:
-        rows: Iterable[tuple[Any, ...]] = qs.values_list("metric", field, "value_s", "calendar_s")
-        for metric, key, work, cal in rows:
-            pair = out[bucket_of(group_by, key)][metric]
-            pair[0].append(work or 0)
-            pair[1].append(cal or 0)
-    else:
-        for metric, work, cal in qs.values_list("metric", "value_s", "calendar_s"):
-            pair = out["total"][metric]
-            pair[0].append(work or 0)
-            pair[1].append(cal or 0)
-    return out
+def _to_bucket(group_by: str | None) -> Any:
+    """Turn what the database hands back (a date, or a date as text on SQLite, or a key)
+    into the row key."""
+    def convert(raw: Any) -> Any:
+        if group_by in TIME_GROUPS and isinstance(raw, str):
+            raw = date.fromisoformat(raw[:10])
+        if isinstance(raw, datetime):
+            raw = raw.date()
+        return bucket_of(group_by, raw)
+    return convert
 
 
-def _median(items: list[int]) -> int | None:
-    return round(statistics.median(items)) if items else None
+def durations(f: ReportFilter, group_by: str | None, *, with_total: bool = True
+              ) -> tuple[medians.Medians, dict[str, medians.Pair]]:
+    """Exact medians of the timed metrics, per row and for the period."""
+    return medians.medians(_facts(f, MEDIANS), metrics=MEDIANS, field=_bucket_field(group_by),
+                           time_group=group_by if group_by in TIME_GROUPS else None,
+                           to_bucket=_to_bucket(group_by), with_total=with_total)
 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def figures(c: dict[str, list[int]], v: dict[str, tuple[list[int], list[int]]], *,
+def figures(c: dict[str, list[int]], v: dict[str, medians.Pair], *,
             formula: str) -> dict[str, Any]:
     """One row's numbers, in the API's names."""
     def n(metric: str) -> int:
@@ -191,9 +215,8 @@ def figures(c: dict[str, list[int]], v: dict[str, tuple[list[int], list[int]]], 
                          (Metric.FIRST_RESOLUTION, "first_resolution"),
                          (Metric.RESOLUTION, "resolution")):
         if metric in MEDIANS:
-            work, cal = v.get(metric, ([], []))
-            row[f"{name}_median_s"] = _median(work)
-            row[f"{name}_median_calendar_s"] = _median(cal)
+            row[f"{name}_median_s"], row[f"{name}_median_calendar_s"] = v.get(
+                metric, (None, None))
         count, total, total_cal = c.get(metric, [0, 0, 0])
         row[f"{name}_avg_s"] = round(total / count) if count else None
         row[f"{name}_avg_calendar_s"] = round(total_cal / count) if count else None
@@ -242,9 +265,11 @@ def overview(f: ReportFilter) -> dict[str, Any]:
     """``{"rows": [...], "total": {...}}`` in the API's shape."""
     formula = current().formula
     by_c = counts(f, f.group_by)
-    by_v = values(f, f.group_by)
-    if f.group_by == "tag":  # a ticket with two tags is in two rows, once in the total
-        total_c, total_v = counts(f, None)["total"], values(f, None)["total"]
+    # A ticket with two tags is in two rows and once in the total.
+    by_tag = f.group_by == "tag"
+    by_v, total_v = durations(f, f.group_by, with_total=not by_tag)
+    if by_tag:
+        total_c, total_v = counts(f, None)["total"], durations(f, None)[1]
     else:
         total_c = defaultdict(lambda: [0, 0, 0])
         for cells in by_c.values():
@@ -253,11 +278,6 @@ def overview(f: ReportFilter) -> dict[str, Any]:
                 cell[0] += n
                 cell[1] += s
                 cell[2] += cs
-        total_v = defaultdict(lambda: ([], []))
-        for pairs in by_v.values():
-            for metric, (work, cal) in pairs.items():
-                total_v[metric][0].extend(work)
-                total_v[metric][1].extend(cal)
     if f.group_by in TIME_GROUPS:
         keys: list[Any] = _time_keys(f)
         labels = {k: _time_label(f.group_by, k) for k in keys}
