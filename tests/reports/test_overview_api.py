@@ -86,8 +86,9 @@ def test_it_groups_by_agent_and_refuses_agents_and_bad_input(november, agent, su
     mine = next(r for r in rows if r["key"] == agent.pk)
     assert mine["solved"] == 3 and mine["label"] == agent.name
     assert browser_as(agent).get("/api/v1/reports/overview").status_code == 403
-    bad = browser_as(supervisor).get("/api/v1/reports/overview", {"from": "2026-13-01"})
-    assert bad.status_code == 400
+    for bad in ({"from": "2026-13-01"}, {"channel": "9" * 25}, {"agent": "9" * 25},
+                {"tag": "9" * 25}, {"group_by": "year"}):
+        assert browser_as(supervisor).get("/api/v1/reports/overview", bad).status_code == 400
     backwards = browser_as(supervisor).get("/api/v1/reports/overview",
                                            {"from": "2026-11-03", "to": "2026-11-01"})
     assert backwards.status_code == 400

@@ -7,6 +7,8 @@ import re
 
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
+from helpwire.reports.models import Schedule, TagSet
+from helpwire.tickets.actions import update_ticket
 
 
 def test_it_shows_monday_report_and_drills_into_a_number(ticket, agent, supervisor,
@@ -21,3 +23,40 @@ def test_it_shows_monday_report_and_drills_into_a_number(ticket, agent, supervis
     assert f"#{ticket.number}" in drill
     assert b.get("/reports/", {"from": "bad"}).status_code == 200  # says what is wrong
     assert browser_as(agent).get("/reports/").status_code in (302, 403)
+
+
+def test_it_saves_a_tag_set_and_shows_it_week_by_week(inbound, supervisor, browser_as,
+                                                      tag_tree):
+    ticket = inbound("Где посылка?", thread="ts1").ticket
+    update_ticket(ticket=ticket, actor=Actor.of_agent(supervisor),
+                  add_tags=["Доставка › Сроки › Задержка"])
+    b = browser_as(supervisor)
+    refused = b.post("/reports/tags/new/", {"name": "Пожелания", "tags": "Нет такого"})
+    assert refused.status_code == 400 and not TagSet.objects.exists()
+    b.post("/reports/tags/new/", {"name": "Пожелания", "tags": "Доставка › Сроки\nОплата"})
+    wishes = TagSet.objects.get()
+    day = ticket.created_at.date().isoformat()
+    page = b.get("/reports/tags/", {"set": wishes.pk, "from": day, "to": day}).content.decode()
+    row = re.search(r"Доставка › Сроки</th>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r"<td>(\d+)", row)[-1] == "1"  # its subtag's ticket counts, once
+    assert b.get(f"/reports/tags/{wishes.pk}/delete/").status_code == 200  # asks first
+    assert TagSet.objects.exists()
+    b.post(f"/reports/tags/{wishes.pk}/delete/")
+    assert not TagSet.objects.exists()
+
+
+def test_it_schedules_the_report_on_screen_with_its_filters(supervisor, support, browser_as):
+    b = browser_as(supervisor)
+    form = b.get("/reports/schedules/new/", {"params": f"group={support.pk}"})
+    assert f'value="group={support.pk}"' in form.content.decode()
+    bad = b.post("/reports/schedules/new/", {"name": "Неделя", "period": "weekly",
+                                             "recipients": "не адрес",
+                                             "params": f"group={support.pk}"})
+    assert bad.status_code == 400 and not Schedule.objects.exists()
+    b.post("/reports/schedules/new/", {"name": "Неделя", "period": "weekly",
+                                       "recipients": "pm@shop.test; lead@shop.test",
+                                       "params": f"group={support.pk}"})
+    saved = Schedule.objects.get()
+    assert saved.recipients == "pm@shop.test, lead@shop.test"
+    assert saved.due_at.weekday() == 0 and saved.params == f"group={support.pk}"
+    assert "Неделя" in b.get("/reports/schedules/").content.decode()

@@ -15,7 +15,7 @@ from helpwire.api.auth import agent_of
 from helpwire.api.schemas import ERRORS, Id
 from helpwire.core.actors import Actor
 from helpwire.reports import actions, export, inputs, selectors, tables
-from helpwire.reports.models import Rating
+from helpwire.reports.models import Rating, TagSet
 from helpwire.reports.selectors import ReportFilter
 
 router = Router(tags=["reports"])
@@ -80,6 +80,26 @@ def drill_file(request: HttpRequest, kind: str, metric: str = "", key: str = "")
     qs = selectors.drill(f, metric=inputs.metric(metric), key=key or None)
     return download(kind, name=f"tickets-{metric}-{f.start}-{f.end}", columns=tables.TICKETS,
                     rows=tables.ticket_rows(tables.ordered(qs)), title=str(tables.TICKETS_TITLE))
+
+
+def _tag_weeks(request: HttpRequest, tag_set: int) -> tuple[ReportFilter, dict[str, Any]]:
+    f = _filter(request)
+    chosen = get_object_or_404(TagSet, pk=tag_set)
+    return f, selectors.tag_weeks(f, list(chosen.tags.all()))
+
+
+@router.get("/reports/tags", response={200: dict[str, Any], **ERRORS},
+            summary="A saved tag set: tickets created per tag (with subtags) and week")
+def tags(request: HttpRequest, tag_set: int = 0) -> Any:
+    return _tag_weeks(request, tag_set)[1]
+
+
+@router.get("/reports/tags.{kind}", response={200: None, **ERRORS},
+            summary="A tag set's weeks as CSV or XLSX")
+def tags_file(request: HttpRequest, kind: str, tag_set: int = 0) -> Any:
+    f, weeks = _tag_weeks(request, tag_set)
+    return download(kind, name=f"tags-{f.start}-{f.end}", columns=tables.tag_columns(weeks),
+                    rows=tables.tag_rows(weeks), title=str(tables.TAGS_TITLE))
 
 
 class ExcludeIn(Schema):

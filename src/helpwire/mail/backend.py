@@ -31,7 +31,10 @@ class SystemMailboxBackend(BaseEmailBackend):
         try:
             for message in email_messages:
                 message.from_email = formataddr((str(box.channel.name), box.address))
-                smtp.sendmail(box.address, message.recipients(), message.message().as_bytes())
+                # SMTP lines end in CRLF; smtplib leaves bytes as they are, and a strict
+                # server reads a bare-LF message as one line over its 1,000-octet limit.
+                smtp.sendmail(box.address, message.recipients(),
+                              message.message().as_bytes(linesep="\r\n"))
                 sent += 1
         except Exception:
             if not self.fail_silently:

@@ -3,7 +3,6 @@ sets and scheduled reports. Each is one transaction: validate, write, history, e
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpwire.accounts import permissions
-from helpwire.accounts.models import Agent
 from helpwire.core import events
 from helpwire.core.actors import Actor
 from helpwire.reports.models import (
@@ -24,6 +22,7 @@ from helpwire.reports.models import (
     Schedule,
     TagSet,
 )
+from helpwire.reports.schedules import next_due
 from helpwire.tickets.history import ChangeSet
 from helpwire.tickets.locks import lock_ticket
 from helpwire.tickets.models import Status, Tag
@@ -111,14 +110,17 @@ def delete_tag_set(*, actor: Actor, tag_set: TagSet) -> None:
 
 
 @transaction.atomic
-def save_schedule(*, actor: Actor, schedule: Schedule | None, values: dict[str, Any],
-                  due_at: datetime) -> Schedule:
+def save_schedule(*, actor: Actor, schedule: Schedule | None, values: dict[str, Any]
+                  ) -> Schedule:
+    """Create or change a scheduled report; a new one, or one whose period changed, is next
+    due on the coming Monday or 1st."""
     permissions.require(actor, "report.view")
-    agent: Agent | None = actor.agent
-    schedule = schedule or Schedule(created_by=agent)
+    schedule = schedule or Schedule(created_by=actor.agent)
+    moved = schedule.pk is None or schedule.period != values.get("period", schedule.period)
     for name, value in values.items():
         setattr(schedule, name, value)
-    schedule.due_at = due_at
+    if moved:
+        schedule.due_at = next_due(schedule.period, timezone.now())
     schedule.save()
     return schedule
 

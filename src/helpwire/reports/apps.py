@@ -9,4 +9,4 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the facts' in-transaction hooks, the rating request and the jobs.
-        from helpwire.reports import facts, housekeeping, ratings  # noqa: F401
+        from helpwire.reports import facts, housekeeping, ratings, schedules  # noqa: F401

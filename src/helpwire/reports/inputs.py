@@ -10,17 +10,21 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from helpwire.reports.facts import zone
-from helpwire.reports.models import Metric
+from helpwire.reports.models import Metric, Period
 from helpwire.reports.selectors import GROUPS, ReportFilter
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.models import Priority, Tag
 
 MAX_DAYS = 3 * 366
+MAX_RECIPIENTS = 20
+MAX_ID = 2**63 - 1  # a database id; a larger number would overflow the query
 GROUP_LABELS = {"day": _l("day"), "week": _l("week"), "month": _l("month"),
                 "agent": _l("agent"), "group": _l("group"), "channel": _l("channel"),
                 "tag": _l("tag")}
@@ -32,11 +36,13 @@ class ReportForm(forms.Form):
     end = forms.DateField(required=False, label=_l("To"))
     group_by = forms.ChoiceField(required=False, label=_l("Group by"),
                                  choices=[(g, GROUP_LABELS[g]) for g in GROUPS])
-    channel = forms.IntegerField(required=False, min_value=1, label=_l("Channel"))
-    group = forms.IntegerField(required=False, min_value=1, label=_l("Group"))
+    channel = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                 label=_l("Channel"))
+    group = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=_l("Group"))
     agent = forms.CharField(required=False, label=_l("Agent"))
     tag = forms.CharField(required=False, max_length=500, label=_l("Tag"))
-    company = forms.IntegerField(required=False, min_value=1, label=_l("Company"))
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                 label=_l("Company"))
     priority = forms.ChoiceField(required=False, label=_l("Priority"),
                                  choices=[("", "—"), *Priority.choices])
     internal = forms.NullBooleanField(required=False, label=_l("Internal requests"))
@@ -47,7 +53,7 @@ class ReportForm(forms.Form):
             return None
         if raw == "none":
             return 0
-        if not raw.isdigit():
+        if not raw.isdigit() or int(raw) > MAX_ID:
             raise ValidationError(_("Choose an agent."), code="invalid_agent")
         return int(raw)
 
@@ -55,7 +61,7 @@ class ReportForm(forms.Form):
         raw = (self.cleaned_data.get("tag") or "").strip()
         if not raw:
             return None
-        found = (Tag.objects.filter(pk=int(raw)).first() if raw.isdigit()
+        found = (Tag.objects.filter(pk=int(raw)).first() if raw.isdigit() and int(raw) <= MAX_ID
                  else tag_tree.find(raw))
         if found is None:
             raise ValidationError(_("No such tag."), code="invalid_tag")
@@ -119,3 +125,56 @@ def query_string(f: ReportFilter, **override: Any) -> str:
         values["internal"] = "true" if f.internal else "false"
     values.update({k: v for k, v in override.items() if v is not None})
     return urlencode(values)
+
+
+class ScheduleForm(forms.Form):
+    """A scheduled report [RP4]: the report's filters come from the report it was made on
+    (``params``, a query string parsed again by ``parse`` when it is sent)."""
+
+    name = forms.CharField(max_length=100, label=_l("Name"))
+    period = forms.ChoiceField(choices=Period.choices, label=_l("When"))
+    recipients = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_l("Send to"),
+                                 help_text=_l("Email addresses, separated by commas."))
+    params = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def clean_recipients(self) -> str:
+        raw = self.cleaned_data["recipients"].replace(";", ",").replace("\n", ",")
+        addresses = [a.strip() for a in raw.split(",") if a.strip()]
+        if not addresses:
+            raise ValidationError(_("Give at least one address."), code="no_recipients")
+        if len(addresses) > MAX_RECIPIENTS:
+            raise ValidationError(_("At most %(n)s addresses."), code="too_many_recipients",
+                                  params={"n": MAX_RECIPIENTS})
+        for address in addresses:
+            validate_email(address)
+        return ", ".join(addresses)
+
+    def clean_params(self) -> str:
+        raw = self.cleaned_data.get("params") or ""
+        parse(QueryDict(raw))  # refuses filters that would not parse when it is sent
+        return raw
+
+
+class TagSetForm(forms.Form):
+    """A saved set of tags [RP3]: paths (or ids), one a line or comma-separated."""
+
+    name = forms.CharField(max_length=100, label=_l("Name"))
+    tags = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_l("Tags"),
+                           help_text=_l("One tag a line, as its full path; its subtags count."))
+
+    def clean_tags(self) -> list[Tag]:
+        found: list[Tag] = []
+        for raw in self.cleaned_data["tags"].replace(",", "\n").splitlines():
+            raw = raw.strip()
+            if not raw:
+                continue
+            tag = (Tag.objects.filter(pk=int(raw)).first() if raw.isdigit() and int(raw) <= MAX_ID
+                   else tag_tree.find(raw))
+            if tag is None:
+                raise ValidationError(_("No such tag: %(tag)s."), code="invalid_tag",
+                                      params={"tag": raw})
+            if tag not in found:
+                found.append(tag)
+        if not found:
+            raise ValidationError(_("Choose at least one tag."), code="no_tags")
+        return found

@@ -11,11 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpwire.reports.facts import zone
+from helpwire.reports.models import Metric
+from helpwire.sla.clock import hours_minutes
 from helpwire.tickets.models import Ticket
 
 TOTAL = _("Total")
 OVERVIEW_TITLE = _("Overview")
 TICKETS_TITLE = _("Tickets")
+TAGS_TITLE = _("Tag set")
 
 OVERVIEW = [
     ("label", _("Period")), ("created", _("Created")), ("solved", _("Solved")),
@@ -59,3 +62,52 @@ def ticket_rows(qs: QuerySet[Ticket] | Iterable[Ticket]) -> Iterator[dict[str, A
                "created": timezone.localtime(t.created_at, tz).strftime("%Y-%m-%d %H:%M"),
                "assignee": t.assignee.name if t.assignee else "",
                "group": t.group.name if t.group else "", "channel": t.channel.name}
+
+
+# The figures a lead reads first, on the screen and in the scheduled email: (figure, the
+# metric a click drills into, how it is shown).
+HEADLINE = [
+    ("created", Metric.CREATED, "count"), ("solved", Metric.SOLVED, "count"),
+    ("first_reply_median_s", Metric.FIRST_REPLY, "time"),
+    ("resolution_median_s", Metric.RESOLUTION, "time"),
+    ("sla_met_pct", Metric.SLA_BREACHED, "pct"), ("csat_pct", None, "pct"),
+    ("good", Metric.GOOD, "count"), ("normal", Metric.NORMAL, "count"),
+    ("bad", Metric.BAD, "count"),
+]
+HEADINGS = {**dict(OVERVIEW), "first_reply_median_s": _("First reply (median)"),
+            "resolution_median_s": _("Resolution (median)")}
+
+
+def shown(value: Any, kind: str) -> str:
+    """A figure as people read it: working time as h:mm, shares with a %."""
+    if value is None:
+        return "—"
+    if kind == "time":
+        return hours_minutes(value)
+    if kind == "pct":
+        return f"{value:.1f} %"
+    return str(value)
+
+
+def change(now: Any, before: Any) -> str:
+    if now is None or before in (None, 0):
+        return ""
+    return f"{(now - before) / before * 100:+.0f} %"
+
+
+def summary(total: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]]:
+    """The headline figures beside the period before (shares compare by themselves)."""
+    return [{"field": field, "metric": metric, "heading": HEADINGS[field],
+             "now": shown(total.get(field), kind), "before": shown(before.get(field), kind),
+             "change": change(total.get(field), before.get(field)) if kind != "pct" else ""}
+            for field, metric, kind in HEADLINE]
+
+
+def tag_columns(weeks: dict[str, Any]) -> list[tuple[str, object]]:
+    return [("tag", _("Tag")), *((w["key"], w["label"]) for w in weeks["weeks"]),
+            ("total", _("Total"))]
+
+
+def tag_rows(weeks: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"tag": r["tag"], "total": r["total"],
+             **{c["week"]: c["created"] for c in r["weeks"]}} for r in weeks["rows"]]

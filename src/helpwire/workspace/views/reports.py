@@ -9,49 +9,18 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
 from helpwire.reports import inputs, selectors, tables
 from helpwire.reports.models import Metric
-from helpwire.sla.clock import hours_minutes
 from helpwire.workspace.views.common import agent_view, error_text, page
-
-# The overview's columns on screen: (figure, the metric a click drills into, kind).
-COLUMNS = [
-    ("created", Metric.CREATED, "count"), ("solved", Metric.SOLVED, "count"),
-    ("first_reply_median_s", Metric.FIRST_REPLY, "time"),
-    ("resolution_median_s", Metric.RESOLUTION, "time"),
-    ("sla_met_pct", Metric.SLA_BREACHED, "pct"), ("csat_pct", None, "pct"),
-    ("good", Metric.GOOD, "count"), ("normal", Metric.NORMAL, "count"),
-    ("bad", Metric.BAD, "count"),
-]
-HEADINGS = {**dict(tables.OVERVIEW), "first_reply_median_s": _("First reply (median)"),
-            "resolution_median_s": _("Resolution (median)")}
-
-
-def _shown(value: Any, kind: str) -> str:
-    if value is None:
-        return "—"
-    if kind == "time":
-        return hours_minutes(value)
-    if kind == "pct":
-        return f"{value:.1f} %"
-    return str(value)
-
-
-def _change(now: Any, before: Any) -> str:
-    if now is None or before in (None, 0):
-        return ""
-    delta = (now - before) / before * 100
-    return f"{delta:+.0f} %"
 
 
 def _cells(row: dict[str, Any], qs: str, key: Any) -> list[dict[str, Any]]:
-    return [{"text": _shown(row.get(field), kind),
-             "href": f"?{qs}&metric={metric}&key={key}" if metric and row.get(field) else ""}
-            for field, metric, kind in COLUMNS]
+    return [{"text": tables.shown(row.get(field), kind),
+             "href": f"{qs}&metric={metric}&key={key}" if metric and row.get(field) else ""}
+            for field, metric, kind in tables.HEADLINE]
 
 
 def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -87,14 +56,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     drill = f"tickets/?{qs}"
     rows = [{"label": r["label"], "cells": _cells(r, drill, r["key"])} for r in data["rows"]]
     total = data["total"]
-    summary = [{"heading": HEADINGS[field], "now": _shown(total.get(field), kind),
-                "before": _shown(before.get(field), kind),
-                "change": _change(total.get(field), before.get(field)) if kind != "pct"
-                else "", "href": f"{drill}&metric={metric}" if metric else ""}
-               for field, metric, kind in COLUMNS]
+    summary = [{**s, "href": f"{drill}&metric={s['metric']}" if s["metric"] else ""}
+               for s in tables.summary(total, before)]
     return page(request, "workspace/reports/overview.html", {
         "f": f, "qs": qs, "problem": problem, "rows": rows, "summary": summary,
-        "total": _cells(total, drill, "total"), "headings": [HEADINGS[c[0]] for c in COLUMNS],
+        "total": _cells(total, drill, "total"),
+        "headings": [tables.HEADINGS[c[0]] for c in tables.HEADLINE],
         "previous": f.previous(), "chart": _chart(data["rows"]),
         "sla": selectors.sla_report(f), **_choices(),
     })
