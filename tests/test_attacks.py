@@ -71,7 +71,7 @@ def _fill(route: str, name: str, v: dict[str, Any]) -> str | None:
             value: Any = v["number"]
         elif param == "pk":
             kind = next((k for p, k in kinds.items() if route.startswith(p)), None)
-            if kind is None and route.startswith(("settings/", "mailings/")):
+            if kind is None and route.startswith(("settings/", "mailings/", "reports/")):
                 return url.replace("<int:pk>", "1")  # admins and supervisors only anyway
             assert kind is not None, f"the attack suite cannot fill {route!r}: teach it"
             value = v[kind].pk

@@ -33,8 +33,10 @@ class SystemMailboxBackend(BaseEmailBackend):
                 message.from_email = formataddr((str(box.channel.name), box.address))
                 # SMTP lines end in CRLF; smtplib leaves bytes as they are, and a strict
                 # server reads a bare-LF message as one line over its 1,000-octet limit.
+                # (Django's SafeMIME takes linesep; the stubs type it as email.Message.)
+                # server reads a bare-LF message as one line over its 1,000-octet limit.
                 smtp.sendmail(box.address, message.recipients(),
-                              message.message().as_bytes(linesep="\r\n"))
+                              message.message().as_bytes(linesep="\r\n"))  # type: ignore[call-arg]
                 sent += 1
         except Exception:
             if not self.fail_silently:
