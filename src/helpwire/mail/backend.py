@@ -34,7 +34,6 @@ class SystemMailboxBackend(BaseEmailBackend):
                 # SMTP lines end in CRLF; smtplib leaves bytes as they are, and a strict
                 # server reads a bare-LF message as one line over its 1,000-octet limit.
                 # (Django's SafeMIME takes linesep; the stubs type it as email.Message.)
-                # server reads a bare-LF message as one line over its 1,000-octet limit.
                 smtp.sendmail(box.address, message.recipients(),
                               message.message().as_bytes(linesep="\r\n"))  # type: ignore[call-arg]
                 sent += 1
