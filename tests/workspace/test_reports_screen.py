@@ -7,7 +7,9 @@ import re
 
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
-from helpwire.reports.models import Schedule, TagSet
+from helpwire.reports.actions import rate
+from helpwire.reports.models import Rating, Schedule, TagSet
+from helpwire.reports.ratings import current
 from helpwire.tickets.actions import update_ticket
 
 
@@ -60,3 +62,35 @@ def test_it_schedules_the_report_on_screen_with_its_filters(supervisor, support,
     assert saved.recipients == "pm@shop.test, lead@shop.test"
     assert saved.due_at.weekday() == 0 and saved.params == f"group={support.pk}"
     assert "Неделя" in b.get("/reports/schedules/").content.decode()
+
+
+def test_it_shows_the_rating_on_the_ticket_and_lets_a_supervisor_exclude_it(
+        ticket, agent, supervisor, browser_as):
+    reply(ticket=ticket, actor=Actor.of_agent(agent), text="Готово", status="solved")
+    rating = Rating.objects.get(ticket=ticket)
+    rate(rating_id=rating.pk, grade="bad", comment="Ответ пришёл через неделю")
+    page = browser_as(agent).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Ответ пришёл через неделю" in page and "ratings/" not in page  # no button
+    url = f"/tickets/{ticket.pk}/ratings/{rating.pk}/"
+    htmx = {"HTTP_HX_REQUEST": "true"}  # the panel's form posts through htmx
+    assert browser_as(agent).post(url, {"excluded": "on", "reason": "x"},
+                                  **htmx).status_code == 403
+    b = browser_as(supervisor)
+    assert b.post(url, {"excluded": "on", "reason": ""}, **htmx).status_code == 400
+    assert not Rating.objects.get(pk=rating.pk).excluded
+    b.post(url, {"excluded": "on", "reason": "Клиент перепутал обращения"}, **htmx)
+    rating.refresh_from_db()
+    assert rating.excluded and rating.exclude_reason == "Клиент перепутал обращения"
+    assert "Клиент перепутал обращения" in b.get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+def test_it_changes_the_rating_settings(admin, browser_as):
+    b = browser_as(admin)
+    assert b.post("/settings/ratings/", {"ask_on": "solved", "frequency": "every",
+                                         "link_days": "0", "formula": "good_bad"}
+                  ).status_code == 400
+    b.post("/settings/ratings/", {"ask_on": "closed", "frequency": "every", "link_days": "14",
+                                  "formula": "good_all"})
+    saved = current()
+    assert (saved.enabled, saved.ask_on, saved.frequency, saved.link_days, saved.formula) == (
+        False, "closed", "every", 14, "good_all")

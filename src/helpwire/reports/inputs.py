@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from helpwire.reports.facts import zone
-from helpwire.reports.models import Metric, Period
+from helpwire.reports.models import Formula, Frequency, Metric, Period
 from helpwire.reports.selectors import GROUPS, ReportFilter
 from helpwire.tickets import tags as tag_tree
-from helpwire.tickets.models import Priority, Tag
+from helpwire.tickets.models import Priority, Status, Tag
 
 MAX_DAYS = 3 * 366
 MAX_RECIPIENTS = 20
@@ -178,3 +178,17 @@ class TagSetForm(forms.Form):
         if not found:
             raise ValidationError(_("Choose at least one tag."), code="no_tags")
         return found
+
+
+class RatingSettingsForm(forms.Form):
+    """When clients are asked to rate, and how the score is counted [RP1]."""
+
+    enabled = forms.BooleanField(required=False, label=_l("Ask clients to rate"))
+    ask_on = forms.ChoiceField(choices=[(Status.SOLVED, Status.SOLVED.label),
+                                        (Status.CLOSED, Status.CLOSED.label),
+                                        (Status.PENDING, Status.PENDING.label)],
+                               label=_l("Ask when the ticket becomes"))
+    frequency = forms.ChoiceField(choices=Frequency.choices, label=_l("How often"))
+    link_days = forms.IntegerField(min_value=1, max_value=365,
+                                   label=_l("The links work for (days)"))
+    formula = forms.ChoiceField(choices=Formula.choices, label=_l("Score"))

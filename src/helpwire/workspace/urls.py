@@ -14,7 +14,9 @@ from helpwire.workspace.views import (
     report_settings,
     reports,
     settings,
+    settings_ratings,
     suggest,
+    ticket_rating,
     ticket_sla,
     tickets,
 )
@@ -78,4 +80,6 @@ urlpatterns = [
     *mailbox_oauth.urlpatterns,
     *mailings.urlpatterns,
     *ticket_sla.urlpatterns,
+    *ticket_rating.urlpatterns,
+    *settings_ratings.urlpatterns,
 ]

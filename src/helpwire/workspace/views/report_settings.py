@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from helpwire.reports import actions, inputs, selectors
 from helpwire.reports.models import Schedule, TagSet
 from helpwire.reports.schedules import recipients
-from helpwire.workspace.views.common import actor, agent_view, page
+from helpwire.workspace.views.common import actor, agent_view
+from helpwire.workspace.views.reports import screen
 
 WEEKS = 8
 
@@ -24,7 +25,7 @@ WEEKS = 8
 def schedules(request: HttpRequest) -> HttpResponse:
     rows = [{"schedule": s, "recipients": recipients(s)}
             for s in Schedule.objects.order_by("name")]
-    return page(request, "workspace/reports/schedules.html", {"rows": rows})
+    return screen(request, "schedules.html", {"rows": rows})
 
 
 @agent_view("report.view")
@@ -41,7 +42,7 @@ def schedule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("“%(name)s” will be sent on %(when)s.") % {
             "name": saved.name, "when": f"{saved.due_at:%d.%m.%Y %H:%M}"})
         return redirect("workspace:report_schedules")
-    return page(request, "workspace/reports/schedule_edit.html",
+    return screen(request, "schedule_edit.html",
                 {"form": form, "schedule": schedule}, status=400 if form.errors else 200)
 
 
@@ -53,7 +54,7 @@ def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("“%(name)s” will no longer be sent.") % {
             "name": schedule.name})
         return redirect("workspace:report_schedules")
-    return page(request, "workspace/reports/confirm_delete.html", {
+    return screen(request, "confirm_delete.html", {
         "what": schedule.name, "back": "workspace:report_schedules",
         "consequence": _("Nobody will get this report any more.")})
 
@@ -71,7 +72,7 @@ def tag_sets(request: HttpRequest) -> HttpResponse:
         f = replace(f, start=f.end - timedelta(days=7 * WEEKS - 1))
     if chosen is not None:
         weeks = selectors.tag_weeks(f, list(chosen.tags.all()))
-    return page(request, "workspace/reports/tag_sets.html", {
+    return screen(request, "tag_sets.html", {
         "sets": sets, "chosen": chosen, "weeks": weeks, "f": f,
         "qs": inputs.query_string(f, tag_set=chosen.pk if chosen else None)})
 
@@ -87,7 +88,7 @@ def tag_set_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                                      name=form.cleaned_data["name"],
                                      tags=form.cleaned_data["tags"])
         return redirect(f"{reverse('workspace:report_tags')}?set={saved.pk}")
-    return page(request, "workspace/reports/tag_set_edit.html",
+    return screen(request, "tag_set_edit.html",
                 {"form": form, "tag_set": tag_set}, status=400 if form.errors else 200)
 
 
@@ -97,7 +98,7 @@ def tag_set_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         actions.delete_tag_set(actor=actor(request), tag_set=tag_set)
         return redirect("workspace:report_tags")
-    return page(request, "workspace/reports/confirm_delete.html", {
+    return screen(request, "confirm_delete.html", {
         "what": tag_set.name, "back": "workspace:report_tags",
         "consequence": _("The tags stay; only this saved set goes. Scheduled reports of this "
                          "set send the overview instead.")})

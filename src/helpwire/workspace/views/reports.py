@@ -15,6 +15,7 @@ from helpwire.connectors.models import Channel
 from helpwire.reports import inputs, selectors, tables
 from helpwire.reports.models import Metric
 from helpwire.workspace.views.common import agent_view, error_text, page
+from helpwire.workspace.views.queues import sidebar
 
 
 def _cells(row: dict[str, Any], qs: str, key: Any) -> list[dict[str, Any]]:
@@ -36,11 +37,19 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _choices() -> dict[str, Any]:
-    return {"channels": Channel.objects.order_by("name").values_list("pk", "name"),
-            "groups": Group.objects.order_by("name").values_list("pk", "name"),
-            "agents": Agent.objects.filter(is_active=True).order_by("name")
+    return {"channel_options": Channel.objects.order_by("name").values_list("pk", "name"),
+            "group_options": Group.objects.order_by("name").values_list("pk", "name"),
+            "agent_options": Agent.objects.filter(is_active=True).order_by("name")
             .values_list("pk", "name"),
             "group_choices": [(g, inputs.GROUP_LABELS[g]) for g in selectors.GROUPS]}
+
+
+def screen(request: HttpRequest, template: str, context: dict[str, Any],
+           status: int = 200) -> HttpResponse:
+    """A reports page in the workspace frame (the sidebar's names are taken: queues,
+    counts, channels, saved_views)."""
+    return page(request, f"workspace/reports/{template}", {**context, **sidebar(request)},
+                status=status)
 
 
 @agent_view("report.view")
@@ -58,7 +67,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     total = data["total"]
     summary = [{**s, "href": f"{drill}&metric={s['metric']}" if s["metric"] else ""}
                for s in tables.summary(total, before)]
-    return page(request, "workspace/reports/overview.html", {
+    return screen(request, "overview.html", {
         "f": f, "qs": qs, "problem": problem, "rows": rows, "summary": summary,
         "total": _cells(total, drill, "total"),
         "headings": [tables.HEADINGS[c[0]] for c in tables.HEADLINE],
@@ -73,14 +82,13 @@ def tickets(request: HttpRequest) -> HttpResponse:
         f = inputs.parse(request.GET)
         metric = inputs.metric(request.GET.get("metric", ""))
     except ValidationError as exc:
-        return page(request, "workspace/reports/tickets.html", {"problem": error_text(exc)},
-                    status=400)
+        return screen(request, "tickets.html", {"problem": error_text(exc)}, status=400)
     key = request.GET.get("key") or None
     qs = selectors.drill(f, metric=metric, key=key)
     pages = Paginator(tables.ordered(qs), 100)
     current = pages.get_page(request.GET.get("page"))
     extra = inputs.query_string(f, metric=metric, key=key)
-    return page(request, "workspace/reports/tickets.html", {
+    return screen(request, "tickets.html", {
         "f": f, "metric": Metric(metric).label, "page": current,
         "rows": list(tables.ticket_rows(current.object_list)), "qs": extra,
         "back": inputs.query_string(f),

@@ -28,6 +28,7 @@ from helpwire.conversations.rendering import render as render_template
 from helpwire.conversations.rendering import variables
 from helpwire.core.forms import valid_id
 from helpwire.mail.models import RawMail
+from helpwire.reports.models import Rating
 from helpwire.sla import tracking as sla_tracking
 from helpwire.sla.models import SlaPolicy
 from helpwire.tickets import fields as ticket_fields
@@ -65,7 +66,8 @@ SETTABLE = [(s, label) for s, label in Status.choices if s not in ("new", "merge
 TIMELINE_FIELDS = {"status": gettext_lazy("status"), "assignee": gettext_lazy("assignee"),
                    "group": gettext_lazy("group"), "merged": gettext_lazy("merged in"),
                    "merged_into": gettext_lazy("merged into"),
-                   "client": gettext_lazy("client")}
+                   "client": gettext_lazy("client"), "rating": gettext_lazy("rating"),
+                   "rating_excluded": gettext_lazy("rating excluded")}
 
 
 def timeline(ticket: Ticket) -> list[tuple[str, Any]]:
@@ -91,6 +93,8 @@ def _context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "ticket": ticket,
         "sla_clocks": sla_tracking.panel(ticket),
         "sla_policies": SlaPolicy.objects.order_by("name"),
+        "ratings": list(Rating.objects.filter(ticket=ticket).exclude(grade="")
+                        .select_related("agent").order_by("-rated_at")),
         "timeline": timeline(ticket),
         "timeline_fields": TIMELINE_FIELDS,
         "contacts": may_see_contacts(agent),
