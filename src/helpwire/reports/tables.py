@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from helpwire.reports.facts import zone
 from helpwire.reports.models import Metric
@@ -21,7 +22,8 @@ TICKETS_TITLE = _("Tickets")
 TAGS_TITLE = _("Tag set")
 
 OVERVIEW = [
-    ("label", _("Period")), ("created", _("Created")), ("solved", _("Solved")),
+    ("label", _("Period")), ("created", pgettext_lazy("report", "Created")),
+    ("solved", pgettext_lazy("report", "Solved")),
     ("replies", _("Replies")),
     ("first_reply_median_s", _("First reply, median (working s)")),
     ("first_reply_median_calendar_s", _("First reply, median (calendar s)")),

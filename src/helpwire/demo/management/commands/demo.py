@@ -15,6 +15,7 @@ from helpwire.demo import content
 from helpwire.demo.bulk import add_tickets
 from helpwire.demo.loader import BASE_TICKETS, DEFAULT_SEED, ensure_login, load_base
 from helpwire.demo.ratings import add_ratings
+from helpwire.demo.sla_history import add_sla_records
 from helpwire.reports.rebuild import rebuild as rebuild_reports
 from helpwire.search.reindex import reindex
 from helpwire.tickets import counters
@@ -78,6 +79,7 @@ class Command(BaseCommand):
         documents of the tickets above ``after``, and the report figures (with ratings)."""
         counters.rebuild()
         add_ratings(after=after, seed=seed)
+        add_sla_records(after=after)
         with tqdm(total=Ticket.objects.count(), unit="ticket", unit_scale=True,
                   disable=verbosity < 1, desc="Report figures") as bar:
             rebuild_reports(on_batch=bar.update)
