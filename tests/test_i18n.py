@@ -112,3 +112,18 @@ def test_it_translates_statuses_to_russian():
         assert str(Priority.EXTREME.label) == "экстренный"
     with translation.override("en"):
         assert str(Status.PENDING.label) == "pending"
+
+
+def test_it_marks_strings_only_under_names_makemessages_extracts():
+    """makemessages reads ``_``, ``gettext``, ``gettext_lazy``, ``pgettext…``: a string
+    marked through another alias (``gettext_lazy as _l``) never reaches the catalogue and
+    shows in English."""
+    extracted = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy",
+                 "pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
+    bad = []
+    for path in Path(helpwire.__file__).resolve().parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                bad += [f"{path.name}: {a.name} as {a.asname}" for a in node.names
+                        if a.asname and a.asname not in extracted]
+    assert not bad

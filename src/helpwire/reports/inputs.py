@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from helpwire.reports.facts import zone
 from helpwire.reports.models import Formula, Frequency, Metric, Period
@@ -25,27 +25,29 @@ from helpwire.tickets.models import Priority, Status, Tag
 MAX_DAYS = 3 * 366
 MAX_RECIPIENTS = 20
 MAX_ID = 2**63 - 1  # a database id; a larger number would overflow the query
-GROUP_LABELS = {"day": _l("day"), "week": _l("week"), "month": _l("month"),
-                "agent": _l("agent"), "group": _l("group"), "channel": _l("channel"),
-                "tag": _l("tag")}
+GROUP_LABELS = {"day": gettext_lazy("day"), "week": gettext_lazy("week"),
+                "month": gettext_lazy("month"), "agent": gettext_lazy("agent"),
+                "group": gettext_lazy("group"), "channel": gettext_lazy("channel"),
+                "tag": gettext_lazy("tag")}
 
 
 class ReportForm(forms.Form):
     # ``from`` is a Python keyword: the form reads it under its own name (see parse).
-    start = forms.DateField(required=False, label=_l("From"))
-    end = forms.DateField(required=False, label=_l("To"))
-    group_by = forms.ChoiceField(required=False, label=_l("Group by"),
+    start = forms.DateField(required=False, label=gettext_lazy("From"))
+    end = forms.DateField(required=False, label=gettext_lazy("To"))
+    group_by = forms.ChoiceField(required=False, label=gettext_lazy("Group by"),
                                  choices=[(g, GROUP_LABELS[g]) for g in GROUPS])
     channel = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                 label=_l("Channel"))
-    group = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=_l("Group"))
-    agent = forms.CharField(required=False, label=_l("Agent"))
-    tag = forms.CharField(required=False, max_length=500, label=_l("Tag"))
+                                 label=gettext_lazy("Channel"))
+    group = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                               label=gettext_lazy("Group"))
+    agent = forms.CharField(required=False, label=gettext_lazy("Agent"))
+    tag = forms.CharField(required=False, max_length=500, label=gettext_lazy("Tag"))
     company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                 label=_l("Company"))
-    priority = forms.ChoiceField(required=False, label=_l("Priority"),
+                                 label=gettext_lazy("Company"))
+    priority = forms.ChoiceField(required=False, label=gettext_lazy("Priority"),
                                  choices=[("", "—"), *Priority.choices])
-    internal = forms.NullBooleanField(required=False, label=_l("Internal requests"))
+    internal = forms.NullBooleanField(required=False, label=gettext_lazy("Internal requests"))
 
     def clean_agent(self) -> int | None:
         raw = (self.cleaned_data.get("agent") or "").strip()
@@ -131,10 +133,11 @@ class ScheduleForm(forms.Form):
     """A scheduled report [RP4]: the report's filters come from the report it was made on
     (``params``, a query string parsed again by ``parse`` when it is sent)."""
 
-    name = forms.CharField(max_length=100, label=_l("Name"))
-    period = forms.ChoiceField(choices=Period.choices, label=_l("When"))
-    recipients = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_l("Send to"),
-                                 help_text=_l("Email addresses, separated by commas."))
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
+    period = forms.ChoiceField(choices=Period.choices, label=gettext_lazy("When"))
+    recipients = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Send to"),
+        help_text=gettext_lazy("Email addresses, separated by commas."))
     params = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
     def clean_recipients(self) -> str:
@@ -158,9 +161,10 @@ class ScheduleForm(forms.Form):
 class TagSetForm(forms.Form):
     """A saved set of tags [RP3]: paths (or ids), one a line or comma-separated."""
 
-    name = forms.CharField(max_length=100, label=_l("Name"))
-    tags = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_l("Tags"),
-                           help_text=_l("One tag a line, as its full path; its subtags count."))
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
+    tags = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label=gettext_lazy("Tags"),
+        help_text=gettext_lazy("One tag a line, as its full path; its subtags count."))
 
     def clean_tags(self) -> list[Tag]:
         found: list[Tag] = []
@@ -183,12 +187,12 @@ class TagSetForm(forms.Form):
 class RatingSettingsForm(forms.Form):
     """When clients are asked to rate, and how the score is counted [RP1]."""
 
-    enabled = forms.BooleanField(required=False, label=_l("Ask clients to rate"))
+    enabled = forms.BooleanField(required=False, label=gettext_lazy("Ask clients to rate"))
     ask_on = forms.ChoiceField(choices=[(Status.SOLVED, Status.SOLVED.label),
                                         (Status.CLOSED, Status.CLOSED.label),
                                         (Status.PENDING, Status.PENDING.label)],
-                               label=_l("Ask when the ticket becomes"))
-    frequency = forms.ChoiceField(choices=Frequency.choices, label=_l("How often"))
+                               label=gettext_lazy("Ask when the ticket becomes"))
+    frequency = forms.ChoiceField(choices=Frequency.choices, label=gettext_lazy("How often"))
     link_days = forms.IntegerField(min_value=1, max_value=365,
-                                   label=_l("The links work for (days)"))
-    formula = forms.ChoiceField(choices=Formula.choices, label=_l("Score"))
+                                   label=gettext_lazy("The links work for (days)"))
+    formula = forms.ChoiceField(choices=Formula.choices, label=gettext_lazy("Score"))

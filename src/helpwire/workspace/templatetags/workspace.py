@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from helpwire.accounts import permissions
 from helpwire.accounts.models import Agent
@@ -94,7 +94,7 @@ def actor_label(row: Any) -> str:
             if stored == name:
                 return str(BUILTIN_LABELS[channel_kind])
         return name or str(SYSTEM_NAMES["system"])
-    return name or str(_l("System"))
+    return name or str(gettext_lazy("System"))
 
 
 @register.filter
@@ -115,7 +115,7 @@ def change_value(change: Any, which: str) -> str:
     if change.field in _CHOICES:
         return str(_CHOICES[change.field].get(value, value))
     if value in ("yes", "no"):
-        return str(_l("yes") if value == "yes" else _l("no"))
+        return str(gettext_lazy("yes") if value == "yes" else gettext_lazy("no"))
     if change.field == "remind_at":
         moment = parse_datetime(value)
         if moment is not None:

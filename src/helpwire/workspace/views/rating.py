@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from helpwire.core.ratelimit import client_ip, too_many
 from helpwire.reports import actions
@@ -18,14 +18,15 @@ from helpwire.workspace.views.common import error_text
 
 
 class RatingForm(forms.Form):
-    grade = forms.ChoiceField(choices=Grade.choices, label=_l("Your rating"))
+    grade = forms.ChoiceField(choices=Grade.choices, label=gettext_lazy("Your rating"))
     comment = forms.CharField(required=False, max_length=actions.MAX_COMMENT,
-                              widget=forms.Textarea(attrs={"rows": 4}), label=_l("Comment"))
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              label=gettext_lazy("Comment"))
 
 
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     if too_many(scope="rate", key=client_ip(request), limit=60, window=600):
-        return render(request, "workspace/rate.html", {"problem": _l(
+        return render(request, "workspace/rate.html", {"problem": gettext_lazy(
             "Too many attempts. Please try again in a few minutes.")}, status=429)
     try:
         rating = rating_of(token)
