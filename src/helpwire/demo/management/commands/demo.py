@@ -78,13 +78,13 @@ class Command(BaseCommand):
         the ticket table is tiny and pick plans that crawl at a million rows), the search
         documents of the tickets above ``after``, and the report figures (with ratings)."""
         counters.rebuild()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         add_ratings(after=after, seed=seed)
         add_sla_records(after=after)
         with tqdm(total=Ticket.objects.count(), unit="ticket", unit_scale=True,
                   disable=verbosity < 1, desc="Report figures") as bar:
             rebuild_reports(on_batch=bar.update)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
         with tqdm(total=total, unit="ticket", unit_scale=True, disable=verbosity < 1,
                   desc="Indexing for search") as bar:
             reindex(after=after, on_batch=bar.update)
