@@ -70,7 +70,7 @@ def ticket_rows(qs: QuerySet[Ticket] | Iterable[Ticket]) -> Iterator[dict[str, A
 # metric a click drills into, how it is shown).
 HEADLINE = [
     ("created", Metric.CREATED, "count"), ("solved", Metric.SOLVED, "count"),
-    ("first_reply_median_s", Metric.FIRST_REPLY, "time"),
+    ("replies", Metric.REPLIES, "count"), ("first_reply_median_s", Metric.FIRST_REPLY, "time"),
     ("resolution_median_s", Metric.RESOLUTION, "time"),
     ("sla_met_pct", Metric.SLA_BREACHED, "pct"), ("csat_pct", None, "pct"),
     ("good", Metric.GOOD, "count"), ("normal", Metric.NORMAL, "count"),

@@ -9,11 +9,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
 from helpwire.reports import inputs, selectors, tables
 from helpwire.reports.models import Metric
+from helpwire.workspace.sla_forms import METRIC_LABELS
 from helpwire.workspace.views.common import agent_view, error_text, page
 from helpwire.workspace.views.queues import sidebar
 
@@ -72,12 +74,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         "total": _cells(total, drill, "total"),
         "headings": [tables.HEADINGS[c[0]] for c in tables.HEADLINE],
         "previous": f.previous(), "chart": _chart(data["rows"]),
-        "sla": selectors.sla_report(f), **_choices(),
+        "sla": [{**r, "label": METRIC_LABELS.get(r["target"], r["target"])}
+                for r in selectors.sla_report(f)],
+        **_choices(),
     })
 
 
 @agent_view("report.view")
 def tickets(request: HttpRequest) -> HttpResponse:
+    if "metric" not in request.GET:
+        return redirect("workspace:reports")  # the list behind no figure: the report itself
     try:
         f = inputs.parse(request.GET)
         metric = inputs.metric(request.GET.get("metric", ""))
