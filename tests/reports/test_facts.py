@@ -13,8 +13,9 @@ from django.core.management import call_command
 
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
-from helpwire.reports import facts, housekeeping
+from helpwire.reports import facts, housekeeping, inputs, selectors
 from helpwire.reports.models import TOTAL_DIMS, Daily, Fact, Total
+from helpwire.tickets import counters as tickets_counters
 from helpwire.tickets.actions import set_status
 from tests.automation.test_rule_sending import office
 
@@ -154,3 +155,19 @@ def test_it_rebuilds_every_tickets_figures_by_the_command(worked, capsys):
     call_command("reports", "rebuild", verbosity=0)
     assert stored(worked) == before
     assert "Rebuilt the report figures of 1 tickets" in capsys.readouterr().out
+
+
+def test_it_takes_the_nightly_snapshot_once_and_reports_it(worked, inbound, agent, support,
+                                                           claims):
+    waiting = inbound("Ещё вопрос", thread="w2", email="other@example.ru",
+                      ticket_defaults={"group_id": support.pk}).ticket
+    set_status(ticket=waiting, status="pending", actor=Actor.of_agent(agent))
+    tickets_counters.roll_up()
+    day = date(2026, 12, 7)
+    f = inputs.parse({"from": "2026-12-01", "to": "2026-12-07"})
+    assert selectors.backlog(f) is None  # no snapshot yet
+    assert housekeeping.take_snapshot(day=day) is True
+    assert housekeeping.take_snapshot(day=day) is False  # once per day, whoever runs it
+    assert selectors.backlog(f) == {"open": 0, "pending": 1, "on_hold": 0}
+    other = inputs.parse({"from": "2026-12-01", "to": "2026-12-07", "group": claims.pk})
+    assert selectors.backlog(other) == {"open": 0, "pending": 0, "on_hold": 0}

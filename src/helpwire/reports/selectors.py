@@ -17,7 +17,7 @@ from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
 from helpwire.reports import medians
 from helpwire.reports.facts import zone
-from helpwire.reports.models import Daily, Fact, Formula, Metric, Total
+from helpwire.reports.models import Daily, Fact, Formula, Metric, Snapshot, Total
 from helpwire.reports.ratings import current
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.filters import TicketFilter
@@ -351,3 +351,17 @@ def tag_weeks(f: ReportFilter, tags: list[Tag]) -> dict[str, Any]:
                      "total": sum(series[1:])})
     return {"weeks": [{"key": w, "label": _time_label("week", w)} for w in weeks],
             "rows": rows}
+
+
+def backlog(f: ReportFilter) -> dict[str, int] | None:
+    """Open, pending and on-hold tickets at the end of the period's last day (the nightly
+    snapshot), with the group, agent and channel filters; None before any snapshot."""
+    qs = Snapshot.objects.filter(day=f.end)
+    for column, value in (("group_key", f.group), ("agent_key", f.agent),
+                          ("channel_key", f.channel)):
+        if value is not None:
+            qs = qs.filter(**{column: value})
+    if not Snapshot.objects.filter(day=f.end).exists():
+        return None
+    counted = dict(qs.values_list("status").annotate(n=Sum("count")).order_by())
+    return {status: counted.get(status, 0) for status in ("open", "pending", "on_hold")}

@@ -74,6 +74,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "total": _cells(total, drill, "total"),
         "headings": [tables.HEADINGS[c[0]] for c in tables.HEADLINE],
         "previous": f.previous(), "chart": _chart(data["rows"]),
+        "backlog": selectors.backlog(f),
         "sla": [{**r, "label": METRIC_LABELS.get(r["target"], r["target"])}
                 for r in selectors.sla_report(f)],
         **_choices(),
