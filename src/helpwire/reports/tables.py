@@ -101,7 +101,9 @@ def summary(total: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any
     """The headline figures beside the period before (shares compare by themselves)."""
     return [{"field": field, "metric": metric, "heading": HEADINGS[field],
              "now": shown(total.get(field), kind), "before": shown(before.get(field), kind),
-             "change": change(total.get(field), before.get(field)) if kind != "pct" else ""}
+             "change": change(total.get(field), before.get(field)) if kind != "pct" else "",
+             "average": shown(total.get(field.replace("_median_", "_avg_")), kind)
+             if kind == "time" else ""}
             for field, metric, kind in HEADLINE]
 
 

@@ -15,6 +15,7 @@ from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
 from helpwire.reports import inputs, selectors, tables
 from helpwire.reports.models import Metric
+from helpwire.tickets.models import Priority
 from helpwire.workspace.sla_forms import METRIC_LABELS
 from helpwire.workspace.views.common import agent_view, error_text, page
 from helpwire.workspace.views.queues import sidebar
@@ -43,7 +44,8 @@ def _choices() -> dict[str, Any]:
             "group_options": Group.objects.order_by("name").values_list("pk", "name"),
             "agent_options": Agent.objects.filter(is_active=True).order_by("name")
             .values_list("pk", "name"),
-            "group_choices": [(g, inputs.GROUP_LABELS[g]) for g in selectors.GROUPS]}
+            "group_choices": [(g, inputs.GROUP_LABELS[g]) for g in selectors.GROUPS],
+            "priority_options": Priority.choices}
 
 
 def screen(request: HttpRequest, template: str, context: dict[str, Any],
