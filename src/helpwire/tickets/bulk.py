@@ -164,7 +164,11 @@ def run(job_id: int, *, limit: int | None = None) -> bool:
                 pk=job.pk, state=BulkJob.State.PAUSED).exists():
             return False  # paused by the agent: stop between tickets
         if not _one(job, handle, actor):
-            _finish(job)
+            # Nothing left to claim; an item another worker holds is still pending until
+            # its commit, and that worker finishes the job: counting now would miss it.
+            if not BulkJobItem.objects.filter(job=job,
+                                              state=BulkJobItem.State.PENDING).exists():
+                _finish(job)
             return False
         handled += 1
     return True
