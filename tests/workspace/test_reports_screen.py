@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 
+from django_tasks import default_task_backend
+
+from helpwire.clients.actions import update_client
+from helpwire.clients.models import Company
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
 from helpwire.reports.actions import rate
+from helpwire.reports.facts import refile_client
 from helpwire.reports.models import Rating, Schedule, TagSet
 from helpwire.reports.ratings import current
 from helpwire.tickets.actions import update_ticket
@@ -25,6 +30,26 @@ def test_it_shows_monday_report_and_drills_into_a_number(ticket, agent, supervis
     assert f"#{ticket.number}" in drill
     assert b.get("/reports/", {"from": "bad"}).status_code == 200  # says what is wrong
     assert browser_as(agent).get("/reports/").status_code in (302, 403)
+
+
+def test_it_filters_by_company_with_the_picker(inbound, supervisor, browser_as,
+                                               django_capture_on_commit_callbacks):
+    ours = inbound("Счёт за ноябрь", thread="co1", email="buh@romashka.ru").ticket
+    other = inbound("Где посылка?", thread="co2", email="ivan@example.ru").ticket
+    romashka = Company.objects.create(name="ООО Ромашка")
+    with django_capture_on_commit_callbacks(execute=True):
+        update_client(client=ours.client, actor=Actor.of_agent(supervisor), company=romashka)
+    queued = [r.args for r in default_task_backend.results  # type: ignore[attr-defined]
+              if r.task.name == "refile_client"]
+    assert queued == [[ours.client_id]]
+    refile_client.call(*queued[0])
+    b = browser_as(supervisor)
+    day = ours.created_at.date().isoformat()
+    page = b.get("/reports/", {"from": day, "to": day, "company": romashka.pk}).content.decode()
+    assert 'value="ООО Ромашка"' in page  # the picker shows the chosen company
+    links = re.findall(r'href="(tickets/\?[^"]*metric=created[^"]*)"', page)
+    drill = b.get("/reports/" + links[0].replace("&amp;", "&")).content.decode()
+    assert f"#{ours.number}" in drill and f"#{other.number}" not in drill
 
 
 def test_it_saves_a_tag_set_and_shows_it_week_by_week(inbound, supervisor, browser_as,

@@ -26,10 +26,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django_tasks import task
 
 from helpwire.accounts.models import Group
 from helpwire.calendars import schedule
@@ -38,15 +40,18 @@ from helpwire.clients.models import Client
 from helpwire.core import events
 from helpwire.core.actors import ActorKind
 from helpwire.core.models import Event
+from helpwire.reports import buckets
 from helpwire.reports.models import (
     DIMENSIONS,
     RATING_EXCLUDED,
     RATING_RECEIVED,
+    TIMED,
     TOTAL_DIMS,
     Daily,
     Fact,
     Metric,
     Rating,
+    Spread,
     Total,
 )
 from helpwire.sla.models import SlaRecord
@@ -226,11 +231,13 @@ def key(row: Row) -> tuple[object, ...]:
 
 class Rollup:
     """Counts and sums of facts that came (+1) and went (-1), per ``Daily`` key and per
-    ``Total`` key (each fact once for everything and once per dimension)."""
+    ``Total`` key (each fact once for everything and once per dimension), and the
+    durations' buckets (``Spread``)."""
 
     def __init__(self) -> None:
         self.daily: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.total: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.spread: Counter[tuple[str, date, bool, int]] = Counter()
 
     def add(self, rows: Iterable[Row], sign: int = 1) -> Rollup:
         for row in rows:
@@ -242,6 +249,9 @@ class Rollup:
                 cell[0] += sign
                 cell[1] += value
                 cell[2] += calendar
+            if row.metric in TIMED:
+                self.spread[(row.metric, row.day, False, buckets.of(row.value_s or 0))] += sign
+                self.spread[(row.metric, row.day, True, buckets.of(row.calendar_s or 0))] += sign
         return self
 
     def rows(self, *, folded: bool = False) -> Iterator[tuple[type[models.Model],
@@ -255,6 +265,10 @@ class Rollup:
             if n or s or cs:
                 yield Total, {"metric": metric, "day": day, "dim": dim, "key": dim_key,
                               "count": n, "sum_s": s, "sum_calendar_s": cs, "folded": folded}
+        for (metric, day, calendar, bucket), n in self.spread.items():
+            if n:
+                yield Spread, {"metric": metric, "day": day, "calendar": calendar,
+                               "bucket": bucket, "count": n, "folded": folded}
 
     def save(self) -> None:
         by: dict[type[models.Model], list[models.Model]] = defaultdict(list)
@@ -310,6 +324,28 @@ def _on_event(event: Event) -> None:
             MessageKind.NOTE:
         return
     sync(event.ticket_id)
+
+
+@task()
+def refile_client(client_id: int) -> None:
+    """A client's tickets' facts again after his company changed (a company filter reads
+    it from the facts), each ticket locked in its own transaction: ticket first."""
+    for ticket_id in (Ticket.objects.filter(client_id=client_id).order_by("pk")
+                      .values_list("pk", flat=True).iterator(chunk_size=500)):
+        with transaction.atomic():
+            if list(Ticket.objects.select_for_update().filter(pk=ticket_id).values("pk")):
+                sync(ticket_id)
+
+
+@events.in_transaction(events.CLIENT_CHANGED, order=_ORDER)
+def _on_client_changed(event: Event) -> None:
+    if "company" in (event.payload.get("fields") or []):
+        transaction.on_commit(partial(refile_client.enqueue, int(event.payload["client_id"])))
+
+
+@events.in_transaction(events.CLIENT_MERGED, order=_ORDER)
+def _on_client_merged(event: Event) -> None:
+    transaction.on_commit(partial(refile_client.enqueue, int(event.payload["target_id"])))
 
 
 for _kind in (events.TICKET_CREATED, events.MESSAGE_RECEIVED, events.MESSAGE_ADDED,

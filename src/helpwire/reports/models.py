@@ -181,6 +181,33 @@ class Total(models.Model):
 
 # Total's dimensions, and the fact column each reads.
 TOTAL_DIMS = {"": None, "agent": "agent_key", "group": "group_key", "channel": "channel_key"}
+# The metrics that are durations (the others are counts).
+TIMED = (Metric.FIRST_REPLY, Metric.REPLY, Metric.FIRST_RESOLUTION, Metric.RESOLUTION)
+
+
+class Spread(models.Model):
+    """How a day's durations spread: how many facts of a timed metric fall in each
+    value bucket (``buckets``), in working or in calendar seconds. Summed over a period it
+    shows which bucket holds the middle value, so an exact median reads only that bucket's
+    facts instead of every value of the period. Insert-only and folded like ``Daily``."""
+
+    metric = models.CharField(max_length=16)
+    day = models.DateField()
+    calendar = models.BooleanField(default=False)
+    bucket = models.SmallIntegerField()
+    count = models.BigIntegerField(default=0)
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["metric", "day", "calendar", "bucket", "count"],
+                         name="reports_spread_day"),
+            models.Index(fields=["day"], name="reports_spread_unfolded",
+                         condition=models.Q(folded=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.day} {self.bucket} {self.count}"
 
 
 class Snapshot(models.Model):

@@ -10,16 +10,17 @@ from django.db import connection, transaction
 
 from helpwire.core.bulkwrite import Rows, write
 from helpwire.reports import facts
-from helpwire.reports.models import Daily, Fact, Total
+from helpwire.reports.models import Daily, Fact, Spread, Total
 from helpwire.tickets.models import Ticket
 
 
 def _clear() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE reports_fact, reports_daily, reports_total")
+            cursor.execute(
+                "TRUNCATE reports_fact, reports_daily, reports_total, reports_spread")
     else:
-        for model in (Fact, Daily, Total):
+        for model in (Fact, Daily, Total, Spread):
             model.objects.all().delete()
 
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from helpwire.accounts.models import Agent, Group
 from helpwire.connectors.models import Channel
-from helpwire.reports import medians
+from helpwire.reports import medians, spread
 from helpwire.reports.facts import zone
-from helpwire.reports.models import Daily, Fact, Formula, Metric, Snapshot, Total
+from helpwire.reports.models import TIMED, Daily, Fact, Formula, Metric, Snapshot, Total
 from helpwire.reports.ratings import current
 from helpwire.tickets import tags as tag_tree
 from helpwire.tickets.filters import TicketFilter
@@ -28,7 +28,6 @@ GROUPS = (*TIME_GROUPS, "agent", "group", "channel", "tag")
 _KEY_FIELD = {"agent": "agent_key", "group": "group_key", "channel": "channel_key"}
 COUNTED = (Metric.CREATED, Metric.SOLVED, Metric.REPLIES, Metric.REOPENED, Metric.ONE_TOUCH,
            Metric.SLA_MET, Metric.SLA_BREACHED, Metric.GOOD, Metric.NORMAL, Metric.BAD)
-TIMED = (Metric.FIRST_REPLY, Metric.REPLY, Metric.FIRST_RESOLUTION, Metric.RESOLUTION)
 # Medians need every value of the period: kept to the two a lead reads first (the others
 # have averages from the rollup).
 MEDIANS = (Metric.FIRST_REPLY, Metric.RESOLUTION)
@@ -185,7 +184,18 @@ def _to_bucket(group_by: str | None) -> Any:
 
 def durations(f: ReportFilter, group_by: str | None, *, with_total: bool = True
               ) -> tuple[medians.Medians, dict[str, medians.Pair]]:
-    """Exact medians of the timed metrics, per row and for the period."""
+    """Exact medians of the timed metrics, per row and for the period: through the
+    spread for the unfiltered ones by time (a lead's weekly and yearly views), else from
+    every value."""
+    unfiltered = not f.needs_facts and all(
+        getattr(f, name) is None for name in ("channel", "group", "agent", "priority",
+                                              "internal"))
+    if unfiltered and (group_by is None or group_by in TIME_GROUPS):
+        found = spread.medians(start=f.start, end=f.end, metrics=MEDIANS,
+                               row_of=_to_bucket(group_by) if group_by else None,
+                               with_total=with_total)
+        if found is not None:
+            return found
     return medians.medians(_facts(f, MEDIANS), metrics=MEDIANS, field=_bucket_field(group_by),
                            time_group=group_by if group_by in TIME_GROUPS else None,
                            to_bucket=_to_bucket(group_by), with_total=with_total)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from helpwire.accounts.models import Agent, Group
+from helpwire.clients.models import Company
 from helpwire.connectors.models import Channel
 from helpwire.reports import inputs, selectors, tables
 from helpwire.reports.models import Metric
@@ -77,6 +78,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "headings": [tables.HEADINGS[c[0]] for c in tables.HEADLINE],
         "previous": f.previous(), "chart": _chart(data["rows"]),
         "backlog": selectors.backlog(f),
+        "filter_company": Company.objects.filter(pk=f.company).first() if f.company else None,
         "sla": [{**r, "label": METRIC_LABELS.get(r["target"], r["target"])}
                 for r in selectors.sla_report(f)],
         **_choices(),
