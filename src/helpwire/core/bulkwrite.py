@@ -11,10 +11,10 @@ needs no change here. Primary keys of rows that others point at are reserved up 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 INSERT_BATCH = 2000  # rows per INSERT statement where COPY is not available
 
@@ -85,8 +85,10 @@ def _executemany(model: type[models.Model], items: list[dict[str, Any]]) -> None
     # Only values SQLite cannot take as they are go through the field's conversion.
     plain = (models.IntegerField, models.CharField, models.TextField, models.BooleanField,
              models.ForeignKey, models.FloatField)
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy's per-thread lookup costs a value
     convert = {f.attname: (_utc_text if isinstance(f, models.DateTimeField) else
-                           (lambda v, f=f, db=connection: f.get_db_prep_save(v, db)))
+                           _date_text if isinstance(f, models.DateField) else
+                           (lambda v, f=f: f.get_db_prep_save(v, db)))
                for f in fields if f.attname not in defaults and not isinstance(f, plain)}
     names = [f.attname for f in fields]
     qn = connection.ops.quote_name
@@ -97,6 +99,10 @@ def _executemany(model: type[models.Model], items: list[dict[str, Any]]) -> None
                for n in names] for row in items]
     connection.ensure_connection()
     connection.connection.executemany(sql, values)
+
+
+def _date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _utc_text(value: datetime | None) -> str | None:
