@@ -42,8 +42,8 @@ def remove(rows: list[Row]) -> None:
 
 
 def spread_medians(group_by):
-    return spread.medians(start=START, end=END, metrics=METRICS,
-                          row_of=selectors._to_bucket(group_by) if group_by else None)
+    return spread.medians(start=START, end=END, metrics=METRICS, group=group_by,
+                          row_of=selectors._to_bucket(group_by))
 
 
 def every_value(group_by):

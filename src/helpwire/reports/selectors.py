@@ -191,9 +191,8 @@ def durations(f: ReportFilter, group_by: str | None, *, with_total: bool = True
         getattr(f, name) is None for name in ("channel", "group", "agent", "priority",
                                               "internal"))
     if unfiltered and (group_by is None or group_by in TIME_GROUPS):
-        found = spread.medians(start=f.start, end=f.end, metrics=MEDIANS,
-                               row_of=_to_bucket(group_by) if group_by else None,
-                               with_total=with_total)
+        found = spread.medians(start=f.start, end=f.end, metrics=MEDIANS, group=group_by,
+                               row_of=_to_bucket(group_by), with_total=with_total)
         if found is not None:
             return found
     return medians.medians(_facts(f, MEDIANS), metrics=MEDIANS, field=_bucket_field(group_by),

@@ -18,10 +18,8 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
 
 from helpwire.reports import buckets
-from helpwire.reports.models import Spread, Total
 
 log = logging.getLogger(__name__)
 Pair = tuple[int | None, int | None]  # (working seconds, calendar seconds)
@@ -39,27 +37,50 @@ class _Need:
         self.values: list[int] = []
 
 
-def medians(*, start: date, end: date, metrics: Sequence[str],
-            row_of: Callable[[date], Any] | None, with_total: bool = True
+def _row_sql(group: str | None) -> str:
+    """The SQL of a day's row: itself, its week's Monday or its month's first day (built-in
+    date functions: Django's truncations run Python per row on SQLite)."""
+    if group is None:
+        return "NULL"
+    if group == "day":
+        return "day"
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('{group}', day) AS date)"
+    return "date(day, '-6 days', 'weekday 1')" if group == "week" else "date(day, 'start of month')"
+
+
+def _grouped(by: str) -> str:
+    return "" if by == "NULL" else f"{by}, "
+
+
+def medians(*, start: date, end: date, metrics: Sequence[str], group: str | None,
+            row_of: Callable[[Any], Any], with_total: bool = True
             ) -> tuple[Medians, dict[str, Pair]] | None:
-    """Per row (``row_of`` a day; None: no rows) and, with ``with_total``, for the whole
-    period, of every fact of these ``metrics`` (no filter); None when the spread and the
-    facts disagree."""
+    """Per row (``group``: "day", "week", "month"; None: no rows; ``row_of`` turns the
+    row's day, Monday or first of the month into its key) and, with ``with_total``, for
+    the whole period, of every fact of these ``metrics`` (no filter); None when the spread
+    and the facts disagree."""
     spreads: dict[tuple[Any, str, bool], Counter[int]] = defaultdict(Counter)
-    days: dict[Any, list[date]] = {}
-    rows_of: dict[date, list[Any]] = {}
-    for metric, day, calendar, bucket, n in (
-            Spread.objects.filter(day__gte=start, day__lte=end, metric__in=list(metrics))
-            .values_list("metric", "day", "calendar", "bucket").annotate(n=Sum("count"))
-            .order_by()):
-        if day not in rows_of:
-            rows_of[day] = ([row_of(day)] if row_of else []) + ([_TOTAL] if with_total else [])
-        for row in rows_of[day]:
-            spreads[(row, metric, bool(calendar))][bucket] += n
-            span = days.setdefault(row, [day, day])
-            span[0], span[1] = min(span[0], day), max(span[1], day)
-    if not _agrees(spreads, start=start, end=end, metrics=metrics, row_of=row_of,
-                   with_total=with_total):
+    days: dict[Any, list[date]] = {_TOTAL: [start, end]}
+    names = ", ".join(["%s"] * len(metrics))
+    by = _row_sql(group)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT metric, calendar, {by}, bucket, SUM(count), MIN(day), MAX(day) "  # noqa: S608
+            f"FROM reports_spread WHERE day >= %s AND day <= %s AND metric IN ({names}) "
+            f"GROUP BY metric, calendar, {_grouped(by)}bucket", [start, end, *metrics])
+        for metric, calendar, raw, bucket, total, first, last in cursor.fetchall():
+            calendar, n = bool(calendar), int(total)  # PostgreSQL sums to numeric
+            if group is not None:
+                row = row_of(raw)
+                spreads[(row, metric, calendar)][bucket] += n
+                first, last = _date(first), _date(last)
+                span = days.setdefault(row, [first, last])
+                span[0], span[1] = min(span[0], first), max(span[1], last)
+            if with_total:
+                spreads[(_TOTAL, metric, calendar)][bucket] += n
+    if not _agrees(spreads, start=start, end=end, metrics=metrics, group=group,
+                   row_of=row_of, with_total=with_total):
         log.warning("reports: the spread of %s–%s disagrees with the rollup; medians read "
                     "every value (helpwire reports rebuild puts it right)", start, end)
         return None
@@ -92,19 +113,32 @@ def medians(*, start: date, end: date, metrics: Sequence[str],
 
 
 def _agrees(spreads: dict[tuple[Any, str, bool], Counter[int]], *, start: date, end: date,
-            metrics: Sequence[str], row_of: Callable[[date], Any] | None,
+            metrics: Sequence[str], group: str | None, row_of: Callable[[Any], Any],
             with_total: bool) -> bool:
     """Whether each row's spread counts as many values, on each clock, as the rollup."""
     expected: Counter[tuple[Any, str]] = Counter()
-    for metric, day, n in (Total.objects.filter(dim="", day__gte=start, day__lte=end,
-                                                metric__in=list(metrics))
-                           .values_list("metric", "day").annotate(n=Sum("count")).order_by()):
-        for row in ([row_of(day)] if row_of else []) + ([_TOTAL] if with_total else []):
-            expected[(row, metric)] += n
+    names = ", ".join(["%s"] * len(metrics))
+    by = _row_sql(group)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT metric, {by}, SUM(count) FROM reports_total WHERE dim = '' "  # noqa: S608
+            f"AND day >= %s AND day <= %s AND metric IN ({names}) "
+            f"GROUP BY {_grouped(by)}metric",
+            [start, end, *metrics])
+        for metric, raw, total in cursor.fetchall():
+            n = int(total)
+            if group is not None:
+                expected[(row_of(raw), metric)] += n
+            if with_total:
+                expected[(_TOTAL, metric)] += n
     found = {(row, metric, calendar): sum(c.values())
              for (row, metric, calendar), c in spreads.items()}
     keys = {(row, metric) for row, metric, _c in found} | {k for k, n in expected.items() if n}
     return all(found.get((*k, calendar), 0) == expected[k] for k in keys for calendar in _CLOCKS)
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _locate(counted: Counter[int], rank: int) -> tuple[int, int]:
