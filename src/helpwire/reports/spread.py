@@ -28,13 +28,28 @@ _TOTAL = object()  # the row key of the whole period
 _CLOCKS = (False, True)  # working seconds, calendar seconds
 
 
-class _Need:
-    """The facts of one bucket that a row's median (of one metric and clock) is read from."""
+class _Part:
+    """One row's median of one metric on one clock: the value range (one bucket, or two
+    with nothing between when the two middle values part) its middle values lie in, how
+    many values that range holds and how many lie below it."""
 
-    def __init__(self, row: Any, metric: str, calendar: bool, bucket: int, count: int) -> None:
-        self.row, self.metric, self.calendar, self.bucket = row, metric, calendar, bucket
-        self.count = count
+    def __init__(self, counted: Counter[int]) -> None:
+        total = sum(counted.values())
+        self.ranks = sorted({(total - 1) // 2, total // 2})
+        located = [_locate(counted, rank) for rank in self.ranks]
+        first, last = located[0][0], located[-1][0]
+        self.low, self.high = buckets.span(first)[0], buckets.span(last)[1]
+        self.count = counted[first] + (counted[last] if last != first else 0)
+        self.below = self.ranks[0] - located[0][1]
         self.values: list[int] = []
+
+    def median(self) -> int:
+        self.values.sort()
+        picked = [self.values[rank - self.below] for rank in self.ranks]
+        return round(sum(picked) / len(picked))
+
+
+_NONE = (0, 0)  # an empty value range
 
 
 def _row_sql(group: str | None) -> str:
@@ -84,27 +99,18 @@ def medians(*, start: date, end: date, metrics: Sequence[str], group: str | None
         log.warning("reports: the spread of %s–%s disagrees with the rollup; medians read "
                     "every value (helpwire reports rebuild puts it right)", start, end)
         return None
-    needs: dict[tuple[Any, str, bool, int], _Need] = {}
-    places: dict[tuple[Any, str, bool], list[tuple[_Need, int]]] = {}
-    for (row, metric, calendar), counted in spreads.items():
-        total = sum(counted.values())
-        if total <= 0:
-            continue
-        places[(row, metric, calendar)] = []
-        for rank in sorted({(total - 1) // 2, total // 2}):
-            bucket, place = _locate(counted, rank)
-            need = needs.setdefault((row, metric, calendar, bucket),
-                                    _Need(row, metric, calendar, bucket, counted[bucket]))
-            places[(row, metric, calendar)].append((need, place))
-    _read(list(needs.values()), days)
-    if any(len(need.values) != need.count for need in needs.values()):
+    parts = {key: _Part(counted) for key, counted in spreads.items()
+             if sum(counted.values()) > 0}
+    _read(parts, days, metrics=metrics)
+    if any(len(part.values) != part.count for part in parts.values()):
         log.warning("reports: a bucket of %s–%s disagrees with the facts; medians read "
                     "every value", start, end)
         return None
     rows: Medians = defaultdict(dict)
     total_row: dict[str, Pair] = {}
-    for row, metric in {(row, metric) for row, metric, _c in places}:
-        pair = tuple(_middle(places.get((row, metric, calendar), [])) for calendar in _CLOCKS)
+    for row, metric in {(row, metric) for row, metric, _c in parts}:
+        pair = tuple(parts[(row, metric, c)].median() if (row, metric, c) in parts else None
+                     for c in _CLOCKS)
         if row is _TOTAL:
             total_row[metric] = pair  # type: ignore[assignment]
         else:
@@ -151,38 +157,43 @@ def _locate(counted: Counter[int], rank: int) -> tuple[int, int]:
     raise ValueError(rank)
 
 
-def _read(needs: list[_Need], days: dict[Any, list[date]]) -> None:
-    """Every value of each need's bucket, in one query: each need scans its row's days in
-    the facts' covering index (metric, day, value_s, calendar_s)."""
-    if not needs:
-        return
+def _read(parts: dict[tuple[Any, str, bool], _Part], days: dict[Any, list[date]], *,
+          metrics: Sequence[str]) -> None:
+    """The values of every part, in one query and one pass over the period: each row's
+    days of each metric are scanned once in the facts' covering index (metric, day,
+    value_s, calendar_s), keeping what falls in the row's ranges or the total's."""
+    scans: list[tuple[Any, str]] = sorted(
+        {(row, metric) for row, metric, _c in parts if row is not _TOTAL}, key=repr)
+    if not scans:  # no rows: the total alone
+        scans = [(_TOTAL, metric) for metric in metrics]
     values: list[Any] = []
-    for i, need in enumerate(needs):
-        low, high = buckets.span(need.bucket)
-        first, last = days[need.row]
-        values += [i, need.metric, first, last, need.calendar, low, high]
-    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(needs))
+    targets: list[list[_Part | None]] = []
+    for i, (row, metric) in enumerate(scans):
+        first, last = days[row]
+        values += [i, metric, first, last]
+        keys = [(row, metric, False), (row, metric, True)]
+        if row is not _TOTAL:
+            keys += [(_TOTAL, metric, False), (_TOTAL, metric, True)]
+        found = [parts.get(key) for key in keys] + [None] * (4 - len(keys))
+        targets.append(found)
+        for part in found:
+            values += [part.low, part.high] if part else _NONE
+    one = "(%s" + ", %s" * 11 + ")"
+    placeholders = ", ".join([one] * len(scans))
     if connection.vendor == "postgresql":
         # VALUES rows take their types from the first row; make them explicit.
         placeholders = placeholders.replace(
-            "(%s, %s, %s, %s, %s, %s, %s)",
-            "(%s::int, %s::varchar, %s::date, %s::date, %s::bool, %s::bigint, %s::bigint)", 1)
-    value = "COALESCE(CASE WHEN n.cal THEN f.calendar_s ELSE f.value_s END, 0)"
-    sql = (f"WITH n (i, metric, d1, d2, cal, low, high) AS (VALUES {placeholders}) "  # noqa: S608
-           f"SELECT n.i, {value} FROM n JOIN reports_fact f ON f.metric = n.metric "
+            one, "(%s::int, %s::varchar, %s::date, %s::date" + ", %s::bigint" * 8 + ")", 1)
+    v, c = "COALESCE(f.value_s, 0)", "COALESCE(f.calendar_s, 0)"
+    sql = (f"WITH n (i, metric, d1, d2, wl, wh, cl, ch, twl, twh, tcl, tch) "  # noqa: S608
+           f"AS (VALUES {placeholders}) "
+           f"SELECT n.i, {v}, {c} FROM n JOIN reports_fact f ON f.metric = n.metric "
            f"AND f.day >= n.d1 AND f.day <= n.d2 "
-           f"WHERE {value} >= n.low AND {value} < n.high")
+           f"WHERE ({v} >= n.wl AND {v} < n.wh) OR ({c} >= n.cl AND {c} < n.ch) "
+           f"OR ({v} >= n.twl AND {v} < n.twh) OR ({c} >= n.tcl AND {c} < n.tch)")
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        for i, v in cursor.fetchall():
-            needs[i].values.append(v)
-    for need in needs:
-        need.values.sort()
-
-
-def _middle(places: list[tuple[_Need, int]]) -> int | None:
-    """The median from the one or two middle values' places."""
-    if not places:
-        return None
-    picked = [need.values[place] for need, place in places]
-    return round(sum(picked) / len(picked))
+        for i, work, calendar in cursor.fetchall():
+            for part, value in zip(targets[i], (work, calendar, work, calendar), strict=True):
+                if part is not None and part.low <= value < part.high:
+                    part.values.append(value)
