@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db.models import Sum
 
 from helpwire.conversations import reply
 from helpwire.core.actors import Actor
-from helpwire.reports import facts, housekeeping, inputs, selectors
-from helpwire.reports.models import TOTAL_DIMS, Daily, Fact, Total
+from helpwire.reports import buckets, facts, housekeeping, inputs, selectors
+from helpwire.reports.models import TIMED, TOTAL_DIMS, Daily, Fact, Spread, Total
 from helpwire.tickets import counters as tickets_counters
 from helpwire.tickets.actions import set_status
 from tests.automation.test_rule_sending import office
@@ -106,6 +107,16 @@ def test_it_keeps_the_rollup_equal_to_the_facts(worked):
         if column:
             keys = set(Total.objects.filter(dim=dim).values_list("key", flat=True))
             assert keys == set(Fact.objects.values_list(column, flat=True))
+    spread: dict = {}  # each duration once per clock, in its value's bucket
+    for s in Spread.objects.all():
+        key = (s.metric, s.day, s.calendar, s.bucket)
+        spread[key] = spread.get(key, 0) + s.count
+    durations: dict = {}
+    for f in Fact.objects.filter(metric__in=TIMED):
+        for calendar, value in ((False, f.value_s), (True, f.calendar_s)):
+            key = (f.metric, f.day, calendar, buckets.of(value or 0))
+            durations[key] = durations.get(key, 0) + 1
+    assert {k: n for k, n in spread.items() if n} == durations and durations
 
 
 def test_it_rebuilds_the_same_facts_from_history(worked):
@@ -134,8 +145,6 @@ def test_it_counts_a_one_touch_resolution_and_drops_spam(inbound, agent, support
 
 
 def test_it_folds_a_days_rollup_rows_into_one_per_key(worked):
-
-
     before = {(d.metric, d.day): d for d in Daily.objects.all()}
     with at(MONDAY + timedelta(days=2)):
         housekeeping.fold()
@@ -148,12 +157,18 @@ def test_it_folds_a_days_rollup_rows_into_one_per_key(worked):
 
 
 def test_it_rebuilds_every_tickets_figures_by_the_command(worked, capsys):
-
+    def rolled(model, *keys):
+        return {tuple(r[:-1]): r[-1] for r in model.objects.values_list(*keys)
+                .annotate(n=Sum("count")).order_by() if r[-1]}
 
     before = stored(worked)
+    spread, total = rolled(Spread, "metric", "day", "calendar", "bucket"), rolled(
+        Total, "metric", "day", "dim", "key")
     Fact.objects.all().delete()
     call_command("reports", "rebuild", verbosity=0)
     assert stored(worked) == before
+    assert rolled(Spread, "metric", "day", "calendar", "bucket") == spread
+    assert rolled(Total, "metric", "day", "dim", "key") == total
     assert "Rebuilt the report figures of 1 tickets" in capsys.readouterr().out
 
 
