@@ -185,12 +185,19 @@ def _read(parts: dict[tuple[Any, str, bool], _Part], days: dict[Any, list[date]]
         placeholders = placeholders.replace(
             one, "(%s::int, %s::varchar, %s::date, %s::date" + ", %s::bigint" * 8 + ")", 1)
     v, c = "COALESCE(f.value_s, 0)", "COALESCE(f.calendar_s, 0)"
-    sql = (f"WITH n (i, metric, d1, d2, wl, wh, cl, ch, twl, twh, tcl, tch) "  # noqa: S608
-           f"AS (VALUES {placeholders}) "
-           f"SELECT n.i, {v}, {c} FROM n JOIN reports_fact f ON f.metric = n.metric "
-           f"AND f.day >= n.d1 AND f.day <= n.d2 "
-           f"WHERE ({v} >= n.wl AND {v} < n.wh) OR ({c} >= n.cl AND {c} < n.ch) "
-           f"OR ({v} >= n.twl AND {v} < n.twh) OR ({c} >= n.tcl AND {c} < n.tch)")
+    wanted = (f"f.metric = n.metric AND f.day >= n.d1 AND f.day <= n.d2 "
+              f"AND (({v} >= n.wl AND {v} < n.wh) OR ({c} >= n.cl AND {c} < n.ch) "
+              f"OR ({v} >= n.twl AND {v} < n.twh) OR ({c} >= n.tcl AND {c} < n.tch))")
+    # PostgreSQL is told to scan the index once per row (LATERAL): with a plain join it
+    # may hash the rows and read every fact of the metric. SQLite loops over the small
+    # side by itself.
+    if connection.vendor == "postgresql":
+        source = (f"n.i, x.w, x.c FROM n CROSS JOIN LATERAL "  # noqa: S608 (constants)
+                  f"(SELECT {v} AS w, {c} AS c FROM reports_fact f WHERE {wanted}) x")
+    else:
+        source = f"n.i, {v}, {c} FROM n JOIN reports_fact f ON {wanted}"
+    sql = (f"WITH n (i, metric, d1, d2, wl, wh, cl, ch, twl, twh, tcl, tch) "
+           f"AS (VALUES {placeholders}) SELECT {source}")
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         for i, work, calendar in cursor.fetchall():
