@@ -88,6 +88,17 @@ def test_it_averages_two_middle_values_in_different_buckets():
     assert "resolution" not in total
 
 
+def test_it_knows_a_median_of_zero_without_reading(django_assert_num_queries):
+    day = START + timedelta(days=3)
+    store([row("first_reply", day, 0, 50) for _ in range(3)] + [
+        row("first_reply", day, 7200, 9000)])
+    with django_assert_num_queries(3):  # the spread, the counts, the calendar time's bucket
+        rows, total = spread_medians("day")
+    assert total["first_reply"] == (0, 50)  # answered on a weekend: 0 working seconds
+    assert rows[day.isoformat()]["first_reply"] == (0, 50)
+    assert every_value("day")[1]["first_reply"] == (0, 50)
+
+
 def test_it_follows_changes_and_folds(durations):
     rng = random.Random(3)
     remove(rng.sample(durations, 400))

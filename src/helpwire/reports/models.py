@@ -107,9 +107,10 @@ class Fact(models.Model):
 
     class Meta:
         indexes = [
-            # Covering for the medians' ordered read of a period (no table lookups).
-            models.Index(fields=["metric", "day", "value_s", "calendar_s"],
-                         name="reports_fact_day"),
+            # Covering for the medians' reads of a period, by time or by agent, group or
+            # channel (no table lookups: a month by agent read 80,000 rows from the table).
+            models.Index(fields=["metric", "day", "value_s", "calendar_s", "agent_key",
+                                 "group_key", "channel_key"], name="reports_fact_day"),
             models.Index(fields=["ticket", "metric"], name="reports_fact_ticket"),
         ]
 

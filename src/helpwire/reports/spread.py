@@ -38,14 +38,21 @@ class _Part:
         self.ranks = sorted({(total - 1) // 2, total // 2})
         located = [_locate(counted, rank) for rank in self.ranks]
         first, last = located[0][0], located[-1][0]
+        self.values: list[int] = []
+        self.known = [buckets.only(bucket) for bucket, _place in located]
+        if None not in self.known:  # buckets of one value each (0, a few seconds): no read
+            self.low = self.high = self.count = self.below = 0
+            return
         self.low, self.high = buckets.span(first)[0], buckets.span(last)[1]
         self.count = counted[first] + (counted[last] if last != first else 0)
         self.below = self.ranks[0] - located[0][1]
-        self.values: list[int] = []
 
     def median(self) -> int:
-        self.values.sort()
-        picked = [self.values[rank - self.below] for rank in self.ranks]
+        if None not in self.known:
+            picked = [value or 0 for value in self.known]
+        else:
+            self.values.sort()
+            picked = [self.values[rank - self.below] for rank in self.ranks]
         return round(sum(picked) / len(picked))
 
 
@@ -168,18 +175,23 @@ def _read(parts: dict[tuple[Any, str, bool], _Part], days: dict[Any, list[date]]
         scans = [(_TOTAL, metric) for metric in metrics]
     values: list[Any] = []
     targets: list[list[_Part | None]] = []
-    for i, (row, metric) in enumerate(scans):
-        first, last = days[row]
-        values += [i, metric, first, last]
+    for row, metric in scans:
         keys = [(row, metric, False), (row, metric, True)]
         if row is not _TOTAL:
             keys += [(_TOTAL, metric, False), (_TOTAL, metric, True)]
-        found = [parts.get(key) for key in keys] + [None] * (4 - len(keys))
+        found = [p if (p := parts.get(key)) and p.high > p.low else None for key in keys]
+        found += [None] * (4 - len(found))
+        if not any(found):
+            continue  # every middle value is known from the spread alone
+        first, last = days[row]
+        values += [len(targets), metric, first, last]
         targets.append(found)
         for part in found:
             values += [part.low, part.high] if part else _NONE
+    if not targets:
+        return
     one = "(%s" + ", %s" * 11 + ")"
-    placeholders = ", ".join([one] * len(scans))
+    placeholders = ", ".join([one] * len(targets))
     if connection.vendor == "postgresql":
         # VALUES rows take their types from the first row; make them explicit.
         placeholders = placeholders.replace(
