@@ -71,8 +71,20 @@ def _row_sql(group: str | None) -> str:
     return "date(day, '-6 days', 'weekday 1')" if group == "week" else "date(day, 'start of month')"
 
 
-def _grouped(by: str) -> str:
-    return "" if by == "NULL" else f"{by}, "
+def _summed(table: str, columns: tuple[str, ...], *, start: date, end: date,
+            metrics: Sequence[str], group: str | None, where: str = "") -> list[tuple[Any, ...]]:
+    """A rollup's counts over the period per metric, row (the day's row SQL) and
+    ``columns``: (metric, row, *columns, count, first day, last day) — constant names only."""
+    by = _row_sql(group)
+    keys = ", ".join(["metric", *([by] if group else []), *columns])
+    picked = ", ".join(["metric", by, *columns])
+    names = ", ".join(["%s"] * len(metrics))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {picked}, SUM(count), MIN(day), MAX(day) FROM {table} "  # noqa: S608
+            f"WHERE {where + ' AND ' if where else ''}day >= %s AND day <= %s "
+            f"AND metric IN ({names}) GROUP BY {keys}", [start, end, *metrics])
+        return cursor.fetchall()
 
 
 def medians(*, start: date, end: date, metrics: Sequence[str], group: str | None,
@@ -84,23 +96,18 @@ def medians(*, start: date, end: date, metrics: Sequence[str], group: str | None
     and the facts disagree."""
     spreads: dict[tuple[Any, str, bool], Counter[int]] = defaultdict(Counter)
     days: dict[Any, list[date]] = {_TOTAL: [start, end]}
-    names = ", ".join(["%s"] * len(metrics))
-    by = _row_sql(group)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT metric, calendar, {by}, bucket, SUM(count), MIN(day), MAX(day) "  # noqa: S608
-            f"FROM reports_spread WHERE day >= %s AND day <= %s AND metric IN ({names}) "
-            f"GROUP BY metric, calendar, {_grouped(by)}bucket", [start, end, *metrics])
-        for metric, calendar, raw, bucket, total, first, last in cursor.fetchall():
-            calendar, n = bool(calendar), int(total)  # PostgreSQL sums to numeric
-            if group is not None:
-                row = row_of(raw)
-                spreads[(row, metric, calendar)][bucket] += n
-                first, last = _date(first), _date(last)
-                span = days.setdefault(row, [first, last])
-                span[0], span[1] = min(span[0], first), max(span[1], last)
-            if with_total:
-                spreads[(_TOTAL, metric, calendar)][bucket] += n
+    for metric, raw, calendar, bucket, total, first, last in _summed(
+            "reports_spread", ("calendar", "bucket"), start=start, end=end, metrics=metrics,
+            group=group):
+        calendar, n = bool(calendar), int(total)  # PostgreSQL sums to numeric
+        if group is not None:
+            row = row_of(raw)
+            spreads[(row, metric, calendar)][bucket] += n
+            first, last = _date(first), _date(last)
+            span = days.setdefault(row, [first, last])
+            span[0], span[1] = min(span[0], first), max(span[1], last)
+        if with_total:
+            spreads[(_TOTAL, metric, calendar)][bucket] += n
     if not _agrees(spreads, start=start, end=end, metrics=metrics, group=group,
                    row_of=row_of, with_total=with_total):
         log.warning("reports: the spread of %s–%s disagrees with the rollup; medians read "
@@ -130,20 +137,13 @@ def _agrees(spreads: dict[tuple[Any, str, bool], Counter[int]], *, start: date, 
             with_total: bool) -> bool:
     """Whether each row's spread counts as many values, on each clock, as the rollup."""
     expected: Counter[tuple[Any, str]] = Counter()
-    names = ", ".join(["%s"] * len(metrics))
-    by = _row_sql(group)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT metric, {by}, SUM(count) FROM reports_total WHERE dim = '' "  # noqa: S608
-            f"AND day >= %s AND day <= %s AND metric IN ({names}) "
-            f"GROUP BY {_grouped(by)}metric",
-            [start, end, *metrics])
-        for metric, raw, total in cursor.fetchall():
-            n = int(total)
-            if group is not None:
-                expected[(row_of(raw), metric)] += n
-            if with_total:
-                expected[(_TOTAL, metric)] += n
+    for metric, raw, total, _first, _last in _summed(
+            "reports_total", (), start=start, end=end, metrics=metrics, group=group,
+            where="dim = ''"):
+        if group is not None:
+            expected[(row_of(raw), metric)] += int(total)
+        if with_total:
+            expected[(_TOTAL, metric)] += int(total)
     found = {(row, metric, calendar): sum(c.values())
              for (row, metric, calendar), c in spreads.items()}
     keys = {(row, metric) for row, metric, _c in found} | {k for k, n in expected.items() if n}
