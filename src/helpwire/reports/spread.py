@@ -20,10 +20,9 @@ from typing import Any
 from django.db import connection
 
 from helpwire.reports import buckets
+from helpwire.reports.medians import Medians, Pair
 
 log = logging.getLogger(__name__)
-Pair = tuple[int | None, int | None]  # (working seconds, calendar seconds)
-Medians = dict[Any, dict[str, Pair]]  # row key → metric → pair
 _TOTAL = object()  # the row key of the whole period
 _CLOCKS = (False, True)  # working seconds, calendar seconds
 
